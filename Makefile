@@ -1,0 +1,43 @@
+# OwnerBot — the two commands a new user needs are `make demo` and `make test`.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: demo test lint typecheck unit install services bench clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip==25.3
+
+$(STAMP): $(BIN)/python pyproject.toml
+	$(BIN)/pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## Run OwnerBot on embedded defaults (SQLite, in-process state, DEMO data) with the local Telegram playground.
+demo: $(STAMP)
+	$(BIN)/ownerbot playground
+
+## Install into .venv, then lint, type-check and run the whole suite.
+test: $(STAMP)
+	$(BIN)/ruff check ownerbot tests
+	$(BIN)/ruff format --check ownerbot tests
+	$(BIN)/mypy ownerbot tests
+	$(BIN)/pytest -q
+
+lint: $(STAMP)
+	$(BIN)/ruff check ownerbot tests
+	$(BIN)/ruff format --check ownerbot tests
+	$(BIN)/mypy ownerbot tests
+
+unit: $(STAMP)
+	$(BIN)/pytest -q tests/unit
+
+## Install (Debian) and start PostgreSQL, Redis and Chromium when they are missing or stopped.
+services:
+	./scripts/services.sh
+
+clean:
+	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache build *.egg-info

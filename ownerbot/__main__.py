@@ -1,0 +1,5 @@
+"""`python -m ownerbot` runs the CLI."""
+
+from ownerbot.cli import main
+
+main()
