@@ -40,4 +40,8 @@ fi
 if ! have chromium && ! have chromium-browser; then
   echo "services: installing Chromium"; apt_install chromium || true
 fi
+# Compose, to validate docker-compose.yml where a docker client exists but has no compose plugin.
+if have docker && ! docker compose version >/dev/null 2>&1 && ! have docker-compose; then
+  echo "services: installing docker-compose"; apt_install docker-compose || true
+fi
 exit 0

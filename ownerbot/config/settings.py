@@ -217,7 +217,9 @@ class Settings(BaseSettings):
         if value is None or not value.get_secret_value().strip():
             return None
         url = value.get_secret_value().strip()
-        if not url.startswith(("postgresql+asyncpg://", "sqlite+aiosqlite://", "postgresql://", "postgres://")):
+        if not url.startswith(
+            ("postgresql+asyncpg://", "sqlite+aiosqlite://", "postgresql://", "postgres://")
+        ):
             raise ValueError("unsupported scheme")
         return SecretStr(url)
 

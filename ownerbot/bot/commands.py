@@ -1,0 +1,16 @@
+"""Bot commands shown in Telegram's menu, in Russian (default) and English."""
+
+from __future__ import annotations
+
+from aiogram import Bot
+from aiogram.types import BotCommand
+
+from ownerbot.i18n import t
+
+COMMANDS = ("start", "menu", "systems", "help")
+
+
+async def register_commands(bot: Bot) -> None:
+    for locale, language_code in (("ru", None), ("en", "en")):
+        commands = [BotCommand(command=name, description=t(f"commands.{name}", locale)) for name in COMMANDS]
+        await bot.set_my_commands(commands, language_code=language_code)

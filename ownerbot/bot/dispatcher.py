@@ -1,0 +1,22 @@
+"""Builds the aiogram Dispatcher: FSM storage, middlewares on every update, routers in order."""
+
+from __future__ import annotations
+
+from aiogram import Dispatcher
+from aiogram.fsm.storage.base import BaseStorage
+
+from ownerbot.bot.context import BotServices
+from ownerbot.bot.middlewares.correlation import CorrelationMiddleware
+from ownerbot.bot.middlewares.error_guard import ErrorGuardMiddleware
+from ownerbot.bot.middlewares.owner_gate import OwnerGateMiddleware
+from ownerbot.bot.routers import fallback, home, systems
+
+
+def build_dispatcher(services: BotServices, fsm_storage: BaseStorage) -> Dispatcher:
+    """Outer middlewares see every update: correlation id first, then the owner gate, then the error guard."""
+    dp = Dispatcher(storage=fsm_storage, services=services)
+    dp.update.outer_middleware(CorrelationMiddleware())
+    dp.update.outer_middleware(OwnerGateMiddleware())
+    dp.update.outer_middleware(ErrorGuardMiddleware())
+    dp.include_routers(home.build_router(), systems.build_router(), fallback.build_router())
+    return dp

@@ -1,0 +1,1 @@
+"""Cross-cutting observability: correlation ids and structured, secret-free logs."""

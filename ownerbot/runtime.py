@@ -1,0 +1,126 @@
+"""Composition root: builds storage, state, services, the bot and its dispatcher once, and runs polling."""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+from dataclasses import dataclass, field
+
+from aiogram import Bot, Dispatcher
+from aiogram.exceptions import TelegramAPIError
+from aiogram.utils.backoff import BackoffConfig
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from ownerbot.bot.commands import register_commands
+from ownerbot.bot.context import BotServices
+from ownerbot.bot.dispatcher import build_dispatcher
+from ownerbot.bot.fsm import build_fsm_storage
+from ownerbot.bot.session import create_bot
+from ownerbot.config.settings import Settings
+from ownerbot.services.access import AccessPolicy
+from ownerbot.services.audit_log import AuditLog
+from ownerbot.services.preflight import PreflightReport, run_preflight
+from ownerbot.state.base import StateStore, StateStoreUnavailable
+from ownerbot.state.factory import build_state_store
+from ownerbot.state.memory import MemoryStateStore
+from ownerbot.storage.engine import create_engine, create_session_factory
+from ownerbot.storage.migrate import upgrade
+from ownerbot.storage.repositories.audit import AuditRepository
+
+log = logging.getLogger(__name__)
+
+POLLING_BACKOFF = BackoffConfig(min_delay=0.5, max_delay=5.0, factor=1.5, jitter=0.1)
+
+
+async def open_state(settings: Settings) -> StateStore:
+    """Redis when configured and reachable; otherwise the in-process store (with a warning)."""
+    state = build_state_store(settings)
+    if state.backend == "redis":
+        try:
+            await state.ping()
+        except StateStoreUnavailable:
+            log.warning("redis_unreachable_fallback_to_memory")
+            await state.close()
+            return MemoryStateStore()
+    return state
+
+
+@dataclass
+class Runtime:
+    """Everything a running OwnerBot holds. Built by `build_runtime`, closed by `close`."""
+
+    settings: Settings
+    engine: AsyncEngine
+    state: StateStore
+    services: BotServices
+    bot: Bot
+    dispatcher: Dispatcher
+    _closed: bool = field(default=False, repr=False)
+
+    async def preflight(self) -> PreflightReport:
+        return await run_preflight(self.settings, engine=self.engine, state=self.state)
+
+    async def poll(self, *, handle_as_tasks: bool = True, handle_signals: bool = False) -> None:
+        """Long polling until `stop()` (or a signal, when `handle_signals`)."""
+        try:
+            await self.bot.delete_webhook(drop_pending_updates=False)
+            await register_commands(self.bot)
+        except TelegramAPIError as exc:
+            # The server answered but refused: polling can still work, so log and go on.
+            log.warning("bot_startup_call_failed", extra={"error": type(exc).__name__})
+        await self.dispatcher.start_polling(
+            self.bot,
+            handle_as_tasks=handle_as_tasks,
+            handle_signals=handle_signals,
+            close_bot_session=False,
+            backoff_config=POLLING_BACKOFF,
+            polling_timeout=10,
+        )
+
+    async def stop(self) -> None:
+        """Ask polling to stop (returns at once; `poll()` then finishes)."""
+        with contextlib.suppress(RuntimeError):  # not polling
+            await self.dispatcher.stop_polling()
+
+    async def close(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
+        await self.bot.session.close()
+        await self.dispatcher.storage.close()
+        await self.state.close()
+        await self.engine.dispose()
+
+
+async def build_runtime(
+    settings: Settings,
+    *,
+    migrate: bool = True,
+    engine: AsyncEngine | None = None,
+    state: StateStore | None = None,
+) -> Runtime:
+    """Upgrade the schema (unless told not to), open state, wire services, bot and dispatcher.
+
+    `engine` and `state` may be passed in when the caller already opened them (e.g. for preflight).
+    """
+    if migrate:
+        await upgrade(settings.resolved_database_url)
+    engine = engine or create_engine(settings)
+    state = state or await open_state(settings)
+    audit = AuditLog(AuditRepository(create_session_factory(engine), secrets=settings.secret_values()))
+    services = BotServices(
+        settings=settings,
+        engine=engine,
+        state=state,
+        audit=audit,
+        access=AccessPolicy(settings, state, audit),
+    )
+    redis_url = (
+        settings.redis_url.get_secret_value() if settings.redis_url and state.backend == "redis" else None
+    )
+    token = settings.bot_token.get_secret_value() if settings.bot_token else ""
+    bot = create_bot(token, settings.telegram_api_url)
+    dispatcher = build_dispatcher(services, build_fsm_storage(redis_url))
+    return Runtime(
+        settings=settings, engine=engine, state=state, services=services, bot=bot, dispatcher=dispatcher
+    )
