@@ -1,0 +1,1 @@
+"""The parts of the Telegram Bot API emulator; ``ownerbot.playground.emulator`` assembles them."""
