@@ -22,18 +22,22 @@ demo: $(STAMP)
 
 ## Install into .venv, then lint, type-check and run the whole suite.
 test: $(STAMP)
-	$(BIN)/ruff check ownerbot tests
-	$(BIN)/ruff format --check ownerbot tests
-	$(BIN)/mypy ownerbot tests
+	$(BIN)/ruff check ownerbot tests bench
+	$(BIN)/ruff format --check ownerbot tests bench
+	$(BIN)/mypy ownerbot tests bench
 	$(BIN)/pytest -q
 
 lint: $(STAMP)
-	$(BIN)/ruff check ownerbot tests
-	$(BIN)/ruff format --check ownerbot tests
-	$(BIN)/mypy ownerbot tests
+	$(BIN)/ruff check ownerbot tests bench
+	$(BIN)/ruff format --check ownerbot tests bench
+	$(BIN)/mypy ownerbot tests bench
 
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
+
+## Seed 1,000,000 demo orders into a throwaway PostgreSQL database and time every read tool.
+bench: $(STAMP)
+	$(BIN)/python -m bench.read_tools
 
 ## Install (Debian) and start PostgreSQL, Redis and Chromium when they are missing or stopped.
 services:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import logging
 
 from ownerbot.config.settings import Settings
-from ownerbot.runtime import build_runtime, open_state
+from ownerbot.runtime import build_runtime, open_state, prepare_upstream
 from ownerbot.services.preflight import Level, PreflightReport, run_preflight
 from ownerbot.storage.engine import create_engine, ping_database
 from ownerbot.storage.migrate import current_revision, head_revision, upgrade
@@ -41,6 +41,7 @@ async def run_bot(settings: Settings) -> int:
         await state.close()
         await engine.dispose()
         return 2
+    await prepare_upstream(settings, engine)
     runtime = await build_runtime(settings, migrate=False, engine=engine, state=state)
     try:
         log.info("polling_started", extra={"api": settings.telegram_api_url})

@@ -10,12 +10,18 @@ from typing import Annotated
 import typer
 
 from ownerbot import __version__
+from ownerbot.commands.action_cli import action_app
+from ownerbot.commands.demo_cli import demo_app
+from ownerbot.commands.tool_cli import tool_app
 from ownerbot.config.settings import Settings, SettingsError, load_settings
 from ownerbot.observability.logging import configure_logging
 
 app = typer.Typer(help="OwnerBot: true reports and safe actions for a shop owner.", no_args_is_help=True)
 db_app = typer.Typer(help="Database schema (Alembic migrations).", no_args_is_help=True)
 app.add_typer(db_app, name="db")
+app.add_typer(tool_app, name="tool")
+app.add_typer(action_app, name="action")
+app.add_typer(demo_app, name="demo")
 
 log = logging.getLogger("ownerbot")
 

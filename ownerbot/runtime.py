@@ -3,20 +3,24 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import logging
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from aiogram import Bot, Dispatcher
 from aiogram.exceptions import TelegramAPIError
 from aiogram.utils.backoff import BackoffConfig
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from ownerbot.actions.wiring import build_action_services
 from ownerbot.bot.commands import register_commands
 from ownerbot.bot.context import BotServices
 from ownerbot.bot.dispatcher import build_dispatcher
 from ownerbot.bot.fsm import build_fsm_storage
+from ownerbot.bot.messenger import AiogramMessenger
 from ownerbot.bot.session import create_bot
-from ownerbot.config.settings import Settings
+from ownerbot.config.settings import Settings, UpstreamMode
 from ownerbot.services.access import AccessPolicy
 from ownerbot.services.audit_log import AuditLog
 from ownerbot.services.preflight import PreflightReport, run_preflight
@@ -30,6 +34,17 @@ from ownerbot.storage.repositories.audit import AuditRepository
 log = logging.getLogger(__name__)
 
 POLLING_BACKOFF = BackoffConfig(min_delay=0.5, max_delay=5.0, factor=1.5, jitter=0.1)
+
+
+async def prepare_upstream(settings: Settings, engine: AsyncEngine) -> None:
+    """DEMO (and AUTO, whose fallback is DEMO) needs a demo shop anchored to today: seed or move it."""
+    if settings.upstream_mode is UpstreamMode.SIS_HTTP:
+        return
+    from ownerbot.upstream.demo.bootstrap import prepare_demo_shop
+
+    await prepare_demo_shop(
+        engine, tz=settings.shop_timezone, currency=settings.shop_currency, now=datetime.now(UTC)
+    )
 
 
 async def open_state(settings: Settings) -> StateStore:
@@ -120,6 +135,11 @@ async def build_runtime(
     )
     token = settings.bot_token.get_secret_value() if settings.bot_token else ""
     bot = create_bot(token, settings.telegram_api_url)
+    # The ACTION pipeline sends Telegram messages (notify_team, crash notices) through this bot, so it is
+    # wired once the bot exists; its start-up recovery runs from the actions router's startup hook.
+    services = dataclasses.replace(
+        services, actions=build_action_services(settings, engine, audit, AiogramMessenger(bot))
+    )
     dispatcher = build_dispatcher(services, build_fsm_storage(redis_url))
     return Runtime(
         settings=settings, engine=engine, state=state, services=services, bot=bot, dispatcher=dispatcher

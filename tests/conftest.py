@@ -9,6 +9,8 @@ from __future__ import annotations
 import os
 import secrets
 from collections.abc import AsyncIterator, Callable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -16,6 +18,7 @@ import asyncpg  # type: ignore[import-untyped]  # ships no type hints
 import pytest
 import redis
 from sqlalchemy import make_url
+from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ownerbot.config.settings import Settings
 
@@ -97,3 +100,73 @@ def make_settings(tmp_path: Path) -> Callable[..., Settings]:
         return Settings(_env_file=None, **fields)
 
     return build
+
+
+# -- the seeded DEMO shop ---------------------------------------------------------------------------
+
+SEEDED_DEMO_NOW = datetime(2026, 3, 30, 10, 0, tzinfo=UTC)  # history crosses Berlin's DST switch (03-29)
+SEEDED_DEMO_TZ = "Europe/Berlin"
+SEEDED_DEMO_CURRENCY = "EUR"
+SEEDED_DEMO_ORDERS = 1_500
+SEEDED_DEMO_SEED = 7
+SEEDED_DEMO_HISTORY_DAYS = 60
+
+
+@dataclass(frozen=True)
+class SeededDemo:
+    """A migrated database holding the generated demo shop, with everything needed to query it."""
+
+    settings: Settings
+    engine: AsyncEngine
+    session_factory: async_sessionmaker[AsyncSession]
+    now: datetime
+    tz: str
+    currency: str
+    backend: str
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def seeded_demo_url(request: pytest.FixtureRequest) -> tuple[str, str]:
+    """(backend, empty database URL); PostgreSQL is only touched when its parameter runs."""
+    fixture = "pg_url" if request.param == "postgresql" else "sqlite_url"
+    url: str = request.getfixturevalue(fixture)
+    return request.param, url
+
+
+@pytest.fixture
+async def seeded_demo(
+    seeded_demo_url: tuple[str, str], make_settings: Callable[..., Settings]
+) -> AsyncIterator[SeededDemo]:
+    """The demo shop (1,500 orders, seed 7, 60 days to 2026-03-30 10:00 UTC, Europe/Berlin, EUR)."""
+    # Imported here so a broken demo module fails only the tests that use it, not the whole collection.
+    from ownerbot.storage.engine import create_engine, create_session_factory
+    from ownerbot.storage.migrate import upgrade
+    from ownerbot.upstream.demo.generator import seed_demo
+
+    backend, url = seeded_demo_url
+    settings = make_settings(
+        database_url=url, shop_timezone=SEEDED_DEMO_TZ, shop_currency=SEEDED_DEMO_CURRENCY
+    )
+    await upgrade(url)
+    engine = create_engine(settings)
+    try:
+        await seed_demo(
+            engine,
+            orders=SEEDED_DEMO_ORDERS,
+            seed=SEEDED_DEMO_SEED,
+            now=SEEDED_DEMO_NOW,
+            tz=SEEDED_DEMO_TZ,
+            currency=SEEDED_DEMO_CURRENCY,
+            history_days=SEEDED_DEMO_HISTORY_DAYS,
+        )
+        yield SeededDemo(
+            settings=settings,
+            engine=engine,
+            session_factory=create_session_factory(engine),
+            now=SEEDED_DEMO_NOW,
+            tz=SEEDED_DEMO_TZ,
+            currency=SEEDED_DEMO_CURRENCY,
+            backend=backend,
+        )
+    finally:
+        await engine.dispose()

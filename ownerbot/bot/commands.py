@@ -7,7 +7,7 @@ from aiogram.types import BotCommand
 
 from ownerbot.i18n import t
 
-COMMANDS = ("start", "menu", "systems", "help")
+COMMANDS = ("start", "menu", "systems", "help", "flag", "unflag", "bulkflag", "note", "notify", "audit")
 
 
 async def register_commands(bot: Bot) -> None:

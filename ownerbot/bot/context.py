@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from sqlalchemy.ext.asyncio import AsyncEngine
 
@@ -10,6 +11,9 @@ from ownerbot.config.settings import Settings
 from ownerbot.services.access import AccessPolicy
 from ownerbot.services.audit_log import AuditLog
 from ownerbot.state.base import StateStore
+
+if TYPE_CHECKING:
+    from ownerbot.actions.wiring import ActionServices
 
 
 @dataclass(frozen=True)
@@ -21,3 +25,5 @@ class BotServices:
     state: StateStore
     audit: AuditLog
     access: AccessPolicy
+    # The ACTION pipeline and crash recovery (ownerbot/actions/); wired by runtime.build_runtime.
+    actions: ActionServices | None = None

@@ -9,7 +9,7 @@ from ownerbot.bot.context import BotServices
 from ownerbot.bot.middlewares.correlation import CorrelationMiddleware
 from ownerbot.bot.middlewares.error_guard import ErrorGuardMiddleware
 from ownerbot.bot.middlewares.owner_gate import OwnerGateMiddleware
-from ownerbot.bot.routers import fallback, home, systems
+from ownerbot.bot.routers import actions, fallback, home, systems
 
 
 def build_dispatcher(services: BotServices, fsm_storage: BaseStorage) -> Dispatcher:
@@ -18,5 +18,10 @@ def build_dispatcher(services: BotServices, fsm_storage: BaseStorage) -> Dispatc
     dp.update.outer_middleware(CorrelationMiddleware())
     dp.update.outer_middleware(OwnerGateMiddleware())
     dp.update.outer_middleware(ErrorGuardMiddleware())
-    dp.include_routers(home.build_router(), systems.build_router(), fallback.build_router())
+    dp.include_routers(
+        home.build_router(),
+        systems.build_router(),
+        actions.build_router(),  # ACTION pipeline commands and buttons; before the catch-all fallback
+        fallback.build_router(),
+    )
     return dp

@@ -12,7 +12,7 @@ from typing import Any
 from ownerbot.config.settings import Settings
 from ownerbot.playground.emulator import BotApiEmulator
 from ownerbot.playground.web import attach_playground_routes
-from ownerbot.runtime import Runtime, build_runtime
+from ownerbot.runtime import Runtime, build_runtime, prepare_upstream
 
 log = logging.getLogger(__name__)
 
@@ -61,6 +61,7 @@ async def start_playground(settings: Settings, *, host: str = "127.0.0.1", port:
     attach_playground_routes(emulator, owner_id=DEMO_OWNER_ID, stranger_id=STRANGER_ID)
     base_url = await emulator.start(host=host, port=port)
     runtime = await build_runtime(settings.model_copy(update={"telegram_api_url": base_url}))
+    await prepare_upstream(runtime.settings, runtime.engine)
     polling = asyncio.create_task(runtime.poll(), name="ownerbot-polling")
     return Playground(emulator=emulator, runtime=runtime, polling=polling)
 

@@ -1,0 +1,1 @@
+"""Benchmarks: `python -m bench.read_tools` (see docs/benchmarks.md)."""

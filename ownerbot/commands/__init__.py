@@ -1,0 +1,1 @@
+"""Command-line sub-apps that `ownerbot.cli` mounts (e.g. `ownerbot demo ...`)."""

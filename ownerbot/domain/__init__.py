@@ -1,0 +1,1 @@
+"""Business value types shared by tools, providers and renderers: time windows, money."""

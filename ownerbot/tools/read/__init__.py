@@ -1,0 +1,1 @@
+"""Read tools: never a side effect, never a confirm."""
