@@ -21,7 +21,8 @@ import os
 import secrets
 import sys
 import time
-from collections.abc import Awaitable, Callable, Sequence
+from collections.abc import AsyncIterator, Awaitable, Callable, Sequence
+from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -83,6 +84,9 @@ TARGETED: tuple[BenchCase, ...] = (
     BenchCase("inventory_status", "inventory_status", {}, LIST_MS),
     BenchCase("sales_health", "sales_health", {}, LIST_MS),
 )
+
+# Measured without a target, beside every read tool's first example: the slow path the docs explain.
+UNTARGETED: tuple[BenchCase, ...] = (BenchCase("orders_search q", "orders_search", {"q": "1234"}, None),)
 
 # Raw SQL over the base tables for the same answers (definitions of ownerbot/upstream/sales.py).
 KPI_SQL = text(
@@ -150,8 +154,8 @@ def default_registry() -> ToolRegistry:
 
 
 def plan_cases(registry: ToolRegistry) -> list[BenchCase]:
-    """The targeted calls whose tool exists, then every other read tool with its first example."""
-    cases = [case for case in TARGETED if case.tool in registry]
+    """The targeted and extra calls whose tool exists, then every other read tool with its first example."""
+    cases = [case for case in (*TARGETED, *UNTARGETED) if case.tool in registry]
     covered = {case.tool for case in cases}
     for spec in registry.all():
         if spec.kind is ToolKind.READ and spec.name not in covered:
@@ -237,6 +241,14 @@ async def run_benchmark(
     provider_factory: Callable[[Settings, Any], UpstreamProvider] = build_provider,
 ) -> BenchReport:
     """Create, migrate and seed a database, measure every read tool and the SQL baselines, drop it."""
+    async with throwaway_database(options) as (url, server_version):
+        return await _measure(options, url, server_version, seeder, registry_factory, provider_factory)
+
+
+@asynccontextmanager
+async def throwaway_database(options: BenchOptions) -> AsyncIterator[tuple[str, str]]:
+    """A new empty database `ownerbot_bench_<hex>` (its asyncpg URL, the server version); dropped on exit
+    unless `options.keep`. Shared with the other benchmarks (bench/reports.py)."""
     admin_url = make_url(options.admin_dsn)
     name = f"ownerbot_bench_{secrets.token_hex(6)}"
     url = admin_url.set(drivername="postgresql+asyncpg", database=name).render_as_string(hide_password=False)
@@ -247,7 +259,7 @@ async def run_benchmark(
         server_version = await admin.fetchval("SHOW server_version")
         print(f"database {safe_url}", flush=True)
         try:
-            return await _measure(options, url, server_version, seeder, registry_factory, provider_factory)
+            yield url, server_version
         finally:
             if options.keep:
                 print(f"kept {safe_url}", flush=True)

@@ -21,6 +21,7 @@ from ownerbot.bot.fsm import build_fsm_storage
 from ownerbot.bot.messenger import AiogramMessenger
 from ownerbot.bot.session import create_bot
 from ownerbot.config.settings import Settings, UpstreamMode
+from ownerbot.reports.service import build_report_service
 from ownerbot.services.access import AccessPolicy
 from ownerbot.services.audit_log import AuditLog
 from ownerbot.services.preflight import PreflightReport, run_preflight
@@ -30,6 +31,8 @@ from ownerbot.state.memory import MemoryStateStore
 from ownerbot.storage.engine import create_engine, create_session_factory
 from ownerbot.storage.migrate import upgrade
 from ownerbot.storage.repositories.audit import AuditRepository
+from ownerbot.tools.services import build_tool_services
+from ownerbot.upstream.modes import UpstreamModeService
 
 log = logging.getLogger(__name__)
 
@@ -101,6 +104,9 @@ class Runtime:
         if self._closed:
             return
         self._closed = True
+        from ownerbot.upstream.sis.client import close_sis_client
+
+        await close_sis_client()
         await self.bot.session.close()
         await self.dispatcher.storage.close()
         await self.state.close()
@@ -123,12 +129,15 @@ async def build_runtime(
     engine = engine or create_engine(settings)
     state = state or await open_state(settings)
     audit = AuditLog(AuditRepository(create_session_factory(engine), secrets=settings.secret_values()))
+    upstream = UpstreamModeService(settings, state, session_factory=create_session_factory(engine))
+    await upstream.load()  # the runtime override (UPSTREAM_REDIS_KEY) survives restarts
     services = BotServices(
         settings=settings,
         engine=engine,
         state=state,
         audit=audit,
         access=AccessPolicy(settings, state, audit),
+        upstream=upstream,
     )
     redis_url = (
         settings.redis_url.get_secret_value() if settings.redis_url and state.backend == "redis" else None
@@ -140,6 +149,21 @@ async def build_runtime(
     services = dataclasses.replace(
         services, actions=build_action_services(settings, engine, audit, AiogramMessenger(bot))
     )
+    if services.actions is not None:  # read tools answer from the mode of the moment (/upstream)
+        services = dataclasses.replace(
+            services, actions=dataclasses.replace(services.actions, provider_for=upstream.provider)
+        )
+    # Reports (ownerbot/reports/): PNG/PDF over the read tools, reading the data source the actions use.
+    if services.actions is not None:
+        services = dataclasses.replace(
+            services,
+            reports=build_report_service(
+                settings,
+                services.actions.provider_for,
+                audit,
+                tool_services=build_tool_services(settings, create_session_factory(engine), audit.repository),
+            ),
+        )
     dispatcher = build_dispatcher(services, build_fsm_storage(redis_url))
     return Runtime(
         settings=settings, engine=engine, state=state, services=services, bot=bot, dispatcher=dispatcher

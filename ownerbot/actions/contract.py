@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from ownerbot.actions.ports import ChatMessenger
     from ownerbot.upstream.annotations import OrderAnnotations
     from ownerbot.upstream.base import UpstreamProvider
+    from ownerbot.upstream.catalog import CatalogActions
 
 P = TypeVar("P", bound=BaseModel)
 
@@ -109,6 +110,8 @@ class ActionDeps:
     annotations: OrderAnnotations | None = None
     messenger: ChatMessenger | None = None
     manager_chat_ids: tuple[int, ...] = ()
+    # The shop catalog operations (prices, FX, publish, discounts): DEMO tables or SIS.
+    catalog: CatalogActions | None = None
 
 
 @dataclass(frozen=True)

@@ -22,6 +22,7 @@ from ownerbot.tools.contract import Tenant
 from ownerbot.tools.registry import ToolRegistry
 from ownerbot.upstream.annotations import build_annotations
 from ownerbot.upstream.base import UpstreamProvider
+from ownerbot.upstream.catalog import build_catalog_actions
 from ownerbot.upstream.factory import build_provider
 
 
@@ -68,6 +69,7 @@ def build_action_services(
         annotations=build_annotations(settings, session_factory),
         messenger=messenger,
         manager_chat_ids=tuple(settings.manager_chat_ids),
+        catalog=build_catalog_actions(settings, session_factory),
     )
     pipeline = ActionPipeline(
         registry,

@@ -14,6 +14,8 @@ from ownerbot.state.base import StateStore
 
 if TYPE_CHECKING:
     from ownerbot.actions.wiring import ActionServices
+    from ownerbot.reports.service import ReportService
+    from ownerbot.upstream.modes import UpstreamModeService
 
 
 @dataclass(frozen=True)
@@ -27,3 +29,8 @@ class BotServices:
     access: AccessPolicy
     # The ACTION pipeline and crash recovery (ownerbot/actions/); wired by runtime.build_runtime.
     actions: ActionServices | None = None
+    # PNG/PDF reports over the read tools (ownerbot/reports/); wired by runtime.build_runtime.
+    reports: ReportService | None = None
+    # DEMO / SIS_HTTP / AUTO with the runtime override (ownerbot/upstream/modes.py); its `provider` is the
+    # read tools' `provider_for`. Wired by runtime.build_runtime.
+    upstream: UpstreamModeService | None = None

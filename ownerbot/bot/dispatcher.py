@@ -9,7 +9,8 @@ from ownerbot.bot.context import BotServices
 from ownerbot.bot.middlewares.correlation import CorrelationMiddleware
 from ownerbot.bot.middlewares.error_guard import ErrorGuardMiddleware
 from ownerbot.bot.middlewares.owner_gate import OwnerGateMiddleware
-from ownerbot.bot.routers import actions, fallback, home, systems
+from ownerbot.bot.routers import actions, fallback, home, systems, upstream
+from ownerbot.bot.routers import reports as reports_router
 
 
 def build_dispatcher(services: BotServices, fsm_storage: BaseStorage) -> Dispatcher:
@@ -22,6 +23,8 @@ def build_dispatcher(services: BotServices, fsm_storage: BaseStorage) -> Dispatc
         home.build_router(),
         systems.build_router(),
         actions.build_router(),  # ACTION pipeline commands and buttons; before the catch-all fallback
+        reports_router.build_router(),  # /trend /dashboard /weekly_pdf /ops_pdf /funnel_png /access_png
+        upstream.build_router(),  # /upstream: DEMO / SIS_HTTP / AUTO switch
         fallback.build_router(),
     )
     return dp

@@ -27,13 +27,13 @@ from ownerbot.storage.repositories.audit import AuditRepository
 from ownerbot.tools.catalog import default_registry
 from ownerbot.tools.contract import ToolResponse
 from ownerbot.tools.runner import ToolRunner, make_request
+from ownerbot.tools.services import build_tool_services
 from ownerbot.upstream.factory import build_provider
 
 EXIT_ERROR_RESPONSE = 1
 EXIT_BAD_INPUT = 2
 RUN_COMMAND = "run"
 # Key under which tools such as sys_audit_recent find the audit repository in `ToolContext.services`.
-AUDIT_REPOSITORY_SERVICE = "audit_repository"
 _DESCRIPTION_CHARS = 80
 
 
@@ -134,7 +134,7 @@ async def execute_tool(settings: Settings, name: str, payload: dict[str, Any]) -
             registry,
             provider_for=lambda: provider,
             audit=AuditLog(audit_repository),
-            services={AUDIT_REPOSITORY_SERVICE: audit_repository},
+            services=build_tool_services(settings, session_factory, audit_repository),
         )
         with correlation_scope() as correlation_id:
             request = make_request(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import platform
 from importlib import metadata
+from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncEngine
@@ -15,6 +16,9 @@ from ownerbot.services.upstream_status import UpstreamStatus, describe_upstream
 from ownerbot.state.base import StateStore, StateStoreUnavailable
 from ownerbot.storage.engine import ping_database
 from ownerbot.storage.migrate import current_revision, head_revision
+
+if TYPE_CHECKING:
+    from ownerbot.upstream.modes import UpstreamModeService
 
 
 class RuntimeStatus(BaseModel):
@@ -60,12 +64,14 @@ def _version(package: str) -> str:
         return "?"
 
 
-def runtime_status(settings: Settings, state: StateStore) -> RuntimeStatus:
+def runtime_status(
+    settings: Settings, state: StateStore, modes: UpstreamModeService | None = None
+) -> RuntimeStatus:
     """Backends in use right now (state may have fallen back to in-process when Redis was down)."""
     return RuntimeStatus(
         storage_backend=settings.storage_backend,
         state_backend=state.backend,
-        upstream=describe_upstream(settings),
+        upstream=describe_upstream(settings, modes),
         asr_provider=settings.asr_provider.value,
         llm_provider=settings.llm_provider.value,
     )
@@ -90,8 +96,10 @@ def _public_api_url(settings: Settings) -> str:
     return "Telegram" if url == TELEGRAM_DEFAULT_API_URL else url
 
 
-async def collect_diagnostics(settings: Settings, engine: AsyncEngine, state: StateStore) -> Diagnostics:
-    """Probe every dependency once and describe the configuration."""
+async def collect_diagnostics(
+    settings: Settings, engine: AsyncEngine, state: StateStore, modes: UpstreamModeService | None = None
+) -> Diagnostics:
+    """Probe every dependency once and describe the configuration (`modes`: the live upstream mode)."""
     database = await _probe_database(engine)
     current = await current_revision(engine) if database.reachable else None
     return Diagnostics(
@@ -101,7 +109,7 @@ async def collect_diagnostics(settings: Settings, engine: AsyncEngine, state: St
             "aiogram": _version("aiogram"),
             "sqlalchemy": _version("SQLAlchemy"),
         },
-        status=runtime_status(settings, state),
+        status=runtime_status(settings, state, modes),
         database=database,
         migration_current=current,
         migration_head=head_revision(),

@@ -11,6 +11,7 @@ from ownerbot.tools.registry import ToolRegistry, ToolSpec
 TOOL_MODULES: tuple[str, ...] = (
     "ownerbot.tools.read.sales",
     "ownerbot.tools.read.ops",
+    "ownerbot.tools.read.catalog",
     "ownerbot.tools.actions",
 )
 

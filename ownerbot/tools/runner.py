@@ -32,11 +32,13 @@ from ownerbot.tools.contract import (
     ToolRequest,
     ToolResponse,
     ToolResult,
+    ToolWarning,
 )
 from ownerbot.tools.registry import ToolContext, ToolRegistry, ToolSpec
 from ownerbot.tools.validation import validate_payload
 from ownerbot.tools.verifier import verify_response
 from ownerbot.upstream.base import ProviderNotSupported, ProviderUnavailable, UpstreamProvider
+from ownerbot.upstream.fallback import DEMO_FALLBACK_CODE, DEMO_FALLBACK_TEXT, fallback_scope
 
 log = logging.getLogger(__name__)
 
@@ -188,7 +190,17 @@ class ToolRunner:
                 provider=self._provider_for(),
                 services=dict(self._services),
             )
-            result = await self._call_with_deadline(spec, payload, context)
+            with fallback_scope() as fallback:
+                result = await self._call_with_deadline(spec, payload, context)
+            if fallback.happened:  # AUTO answered (part of) this from DEMO: say so
+                result = result.model_copy(
+                    update={
+                        "warnings": [
+                            *result.warnings,
+                            ToolWarning(code=DEMO_FALLBACK_CODE, message=DEMO_FALLBACK_TEXT),
+                        ]
+                    }
+                )
         except ToolFailure as failure:
             return ToolResponse.fail(
                 spec.name, request.correlation_id, failure.code, failure.message, failure.details, as_of=now
@@ -212,11 +224,14 @@ class ToolRunner:
                 as_of=now,
             )
         except ProviderUnavailable as exc:
+            code = _provider_code(exc)
             return ToolResponse.fail(
                 spec.name,
                 request.correlation_id,
-                ErrorCode.UPSTREAM_UNAVAILABLE,
-                "The data source is unavailable right now; try again later.",
+                code,
+                "The data source is unavailable right now; try again later."
+                if code in (ErrorCode.UPSTREAM_UNAVAILABLE, ErrorCode.SIS_UNAVAILABLE)
+                else _short(str(exc), _REASON_CHARS),
                 details={"reason": _short(str(exc), _REASON_CHARS)},
                 as_of=now,
             )
@@ -296,6 +311,14 @@ def _crashed(request: ToolRequest, now: datetime, tool: str | None = None) -> To
         details={"correlation_id": request.correlation_id},
         as_of=now,
     )
+
+
+def _provider_code(exc: ProviderUnavailable) -> ErrorCode:
+    """The code a provider asked for (`SIS_UNAVAILABLE`, `SIS_AUTH_ERROR`, ...), else UPSTREAM_UNAVAILABLE."""
+    try:
+        return ErrorCode(exc.code) if exc.code else ErrorCode.UPSTREAM_UNAVAILABLE
+    except ValueError:
+        return ErrorCode.UPSTREAM_UNAVAILABLE
 
 
 def _payload_hash(payload: Mapping[str, Any]) -> str | None:

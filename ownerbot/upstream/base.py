@@ -20,7 +20,15 @@ class ProviderNotSupported(Exception):
 
 
 class ProviderUnavailable(Exception):
-    """The provider's source cannot be reached right now."""
+    """The provider's source cannot be reached right now.
+
+    `code` (optional) is the stable error code the runner answers with (e.g. `SIS_UNAVAILABLE`,
+    `SIS_AUTH_ERROR`); without it the runner says `UPSTREAM_UNAVAILABLE`.
+    """
+
+    def __init__(self, *args: object, code: str | None = None) -> None:
+        super().__init__(*args)
+        self.code = code
 
 
 class UpstreamProvider(Protocol):

@@ -7,6 +7,7 @@ from html import escape
 from ownerbot.i18n import t
 from ownerbot.services.diagnostics import Diagnostics, RuntimeStatus
 from ownerbot.services.preflight import Level
+from ownerbot.services.upstream_status import UpstreamStatus
 
 _ICONS = {Level.OK: "✅", Level.WARN: "⚠️", Level.FAIL: "⛔"}
 
@@ -14,6 +15,8 @@ _ICONS = {Level.OK: "✅", Level.WARN: "⚠️", Level.FAIL: "⛔"}
 def upstream_line(status: RuntimeStatus, locale: str) -> str:
     up = status.upstream
     if up.configured == up.effective:
+        if up.reason:  # e.g. SIS_HTTP with its breaker open
+            return t("start.upstream_same_reason", locale, mode=up.configured, reason=up.reason)
         return t("start.upstream_same", locale, mode=up.configured)
     return t(
         "start.upstream_diff",
@@ -45,6 +48,40 @@ def start_text(status: RuntimeStatus, locale: str) -> str:
 
 def _presence(flag: bool, locale: str) -> str:
     return t("common.present" if flag else "common.absent", locale)
+
+
+def upstream_detail_lines(up: UpstreamStatus, locale: str) -> list[str]:
+    """Why the effective mode differs, whether the bot may switch it, and the SIS breaker."""
+    lines: list[str] = []
+    if up.reason:
+        selected = up.override or up.configured
+        lines.append(t("systems.upstream_reason", locale, selected=selected, reason=escape(up.reason)))
+    lines.append(
+        t(
+            "systems.upstream_toggle",
+            locale,
+            toggle=t("upstream.toggle_on" if up.toggle_enabled else "upstream.toggle_off", locale),
+        )
+    )
+    if up.breaker is not None:
+        b = up.breaker
+        retry = "" if b.retry_in_sec is None else t("systems.breaker_retry", locale, seconds=b.retry_in_sec)
+        error = (
+            "" if not b.last_error else t("systems.breaker_error", locale, error=escape(b.last_error[:120]))
+        )
+        lines.append(
+            t(
+                "systems.breaker",
+                locale,
+                state=b.state,
+                failures=b.consecutive_failures,
+                threshold=b.failure_threshold,
+                opened=b.opened_count,
+                retry=retry,
+                error=error,
+            )
+        )
+    return lines
 
 
 def systems_text(d: Diagnostics, locale: str) -> str:
@@ -79,6 +116,7 @@ def systems_text(d: Diagnostics, locale: str) -> str:
             sis_url=escape(d.sis_base_url or "—"),
             sis_key=_presence(d.sis_key_present, locale),
         ),
+        *upstream_detail_lines(d.status.upstream, locale),
         t(
             "systems.providers",
             locale,

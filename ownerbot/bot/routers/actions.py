@@ -48,7 +48,9 @@ from ownerbot.bot.presenters.actions import (
 )
 from ownerbot.i18n import t
 from ownerbot.storage.dto import AuditRecord
+from ownerbot.storage.engine import create_session_factory
 from ownerbot.tools.runner import ToolRunner, make_request
+from ownerbot.tools.services import build_tool_services
 
 log = logging.getLogger(__name__)
 
@@ -185,7 +187,9 @@ async def _recent_audit(services: BotServices, actor_id: int | None) -> list[dic
             registry,
             provider_for=actions.provider_for,
             audit=services.audit,
-            services={"audit_repository": services.audit.repository},
+            services=build_tool_services(
+                services.settings, create_session_factory(services.engine), services.audit.repository
+            ),
         )
         response = await runner.run(
             make_request(AUDIT_TOOL, {"limit": AUDIT_LIMIT}, settings=services.settings, actor_id=actor_id)

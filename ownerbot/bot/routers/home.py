@@ -15,7 +15,7 @@ from ownerbot.services.diagnostics import runtime_status
 
 
 async def cmd_start(message: Message, services: BotServices, locale: str) -> None:
-    status = runtime_status(services.settings, services.state)
+    status = runtime_status(services.settings, services.state, services.upstream)
     await message.answer(start_text(status, locale), reply_markup=main_menu(locale))
 
 

@@ -16,7 +16,9 @@ async def cmd_systems(message: Message, services: BotServices, locale: str) -> N
     if not services.settings.diagnostics_enabled:
         await message.answer(t("systems.disabled", locale))
         return
-    diagnostics = await collect_diagnostics(services.settings, services.engine, services.state)
+    diagnostics = await collect_diagnostics(
+        services.settings, services.engine, services.state, services.upstream
+    )
     await message.answer(systems_text(diagnostics, locale))
 
 

@@ -26,6 +26,7 @@ from sqlalchemy.schema import AddConstraint, CreateIndex, DropConstraint, DropIn
 
 from ownerbot.storage import demo_models  # noqa: F401  # registers the demo tables on Base.metadata
 from ownerbot.storage.models import Base, UTCDateTime
+from ownerbot.upstream.demo.catalog_ops import clear_catalog_state
 
 Row = tuple[Any, ...]
 Column = tuple[Any, ...]
@@ -227,7 +228,11 @@ def columns_of(table: str) -> list[str]:
 
 
 async def clear_demo_tables(connection: AsyncConnection) -> None:
-    """Delete every demo row (children first); identities restart on PostgreSQL."""
+    """Delete every demo row (children first); identities restart on PostgreSQL.
+
+    The catalog actions' backups and jobs go too: a rollback must never restore a previous shop's prices.
+    """
+    await clear_catalog_state(connection)
     if connection.dialect.name == "postgresql":
         names = ", ".join(t.name for t in DEMO_TABLES)
         await connection.execute(text(f"TRUNCATE {names} RESTART IDENTITY"))
@@ -240,11 +245,16 @@ async def _single(payload: bytes) -> AsyncIterator[bytes]:
     yield payload
 
 
-async def copy_rows(raw_connection: Any, table: str, payload: bytes) -> None:
-    """COPY text-format `payload` into `table` over an asyncpg connection (inside its open transaction)."""
+async def copy_rows(raw_connection: Any, table: str, payload: bytes, *, freeze: bool = False) -> None:
+    """COPY text-format `payload` into `table` over an asyncpg connection (inside its open transaction).
+
+    `freeze=True` (COPY FREEZE) writes the rows frozen and marks their pages all-visible, so index-only
+    scans skip the heap from the first query on, with no VACUUM; PostgreSQL allows it only when the
+    table was created or truncated in the same transaction.
+    """
     # An async iterable is sent as it is; bytes alone would be taken for a file path.
     await raw_connection.copy_to_table(
-        table, source=_single(payload), columns=columns_of(table), format="text"
+        table, source=_single(payload), columns=columns_of(table), format="text", freeze=freeze
     )
 
 

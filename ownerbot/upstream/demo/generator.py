@@ -110,6 +110,7 @@ class DemoShopGenerator:
             (grid.days[day], pid, catalog.products[pid].category_id, *values)
             for (day, pid), values in sorted(flow.product_daily.items())
         ]
+        final.update(flow.tally.rows(grid.days))
         self._counted(final)
         planted_threads = final.get("demo_chat_threads", [])
         anomalies: list[dict[str, Any]] = [
@@ -200,7 +201,8 @@ async def _load_postgresql(connection: AsyncConnection, generator: DemoShopGener
             # Generate the next day while the server ingests this one.
             pending = asyncio.ensure_future(asyncio.to_thread(produce))
             for table, payload in batch:
-                await copy_rows(raw, table, payload)
+                # The tables were truncated in this transaction (above), which FREEZE requires.
+                await copy_rows(raw, table, payload, freeze=True)
     finally:
         if not pending.done():
             await asyncio.wait([pending])

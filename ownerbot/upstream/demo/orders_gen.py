@@ -22,6 +22,7 @@ from ownerbot.upstream.demo.bulk_load import RowSink
 from ownerbot.upstream.demo.catalog_gen import Catalog
 from ownerbot.upstream.demo.engagement_gen import Engagement
 from ownerbot.upstream.demo.payments_gen import METHOD_CUM, METHODS, OrderState, PaymentPlans
+from ownerbot.upstream.demo.rollup_tally import RollupTally
 from ownerbot.upstream.demo.timegrid import DAY, HOUR, MINUTE, TimeGrid
 
 # Local hour profile (evenings busiest) and weekday factors (Monday first; weekends busiest).
@@ -82,6 +83,8 @@ class OrderFlow:
         # Per (day, product): qty, revenue, orders.
         self.product_daily: dict[tuple[int, int], list[int]] = {}
         self.payments = PaymentPlans(rng, grid, sink, self.daily)
+        # The funnel and payment rollups.
+        self.tally = RollupTally(grid)
         self.late_shipping = 0
         self._coupon_uses: dict[int, int] = {}
 
@@ -227,7 +230,10 @@ class OrderFlow:
         method = METHODS[bisect_right(METHOD_CUM, rnd() * METHOD_CUM[-1])]
         first_try = created + 2 * MINUTE + int(rnd() ** 2 * 38 * MINUTE)
         state = OrderState(created)
+        payment_rows = sink.table("demo_payments")
+        first_payment = len(payment_rows)
         self.payments.settle(order_id, state, plan, total, method, first_try)
+        self.tally.payments(payment_rows[first_payment:], (pid for pid, _qty, _line in lines))
 
         ship_due = shipped = None
         if state.paid_at is not None:
@@ -281,6 +287,16 @@ class OrderFlow:
                 due_now = (state.upfront if stage == "deposit_due" else total) - state.amount_paid
             else:
                 due_now = 0
+        self.tally.order(
+            day_index,
+            stage=state.stage,
+            plan=plan,
+            cancelled=state.status == "cancelled",
+            total=total,
+            amount_paid=state.amount_paid,
+            due_now=due_now,
+            remaining_due=remaining,
+        )
         flagged = rnd() < FLAG_SHARE
         flag_reason = None
         if flagged:

@@ -15,9 +15,21 @@ falls on the day, qty = sum of item `qty`, revenue = sum of item `line_total` (a
 the products of an order add up to its total), orders = distinct orders; `category_id` is the product's
 current category.
 
+`demo_daily_funnel`, one row per (local day of `created_at`, payment_stage, payment_plan, cancelled =
+status is `cancelled`) with orders: orders, orders_with_payment (`amount_paid` > 0) and the sums of
+`total`, `amount_paid`, `due_now`, `remaining_due` - the orders as they stand now.
+
+`demo_daily_payments`, one row per (local day, method, status) with activity: attempts = payments whose
+`created_at` falls on the day; refunds / refund_amount = payments whose `refunded_at` falls on the day
+(count, sum of `refund_amount`). `status` is the payment's current status.
+
+`demo_daily_product_payments`, the same per (local day, product, status) without amounts: a payment
+counts once for every distinct product of its order.
+
 Days without activity have no row; readers fill them with zeros. The generator accumulates the same
 numbers while it creates the rows; `rebuild_rollups` recomputes them from the base tables, for all days or
-for the days an order change touched, and must agree with the generator to the cent.
+for the days an order change touched (its created, paid and payment days: created, confirmed, refunded),
+and must agree with the generator to the cent.
 """
 
 from __future__ import annotations
@@ -26,28 +38,15 @@ from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
-from zoneinfo import ZoneInfo
 
-from sqlalchemy import (
-    ColumnElement,
-    Date,
-    and_,
-    case,
-    cast,
-    delete,
-    distinct,
-    false,
-    func,
-    insert,
-    literal_column,
-    or_,
-    select,
-    true,
-)
+from sqlalchemy import Table, case, delete, distinct, func, insert, select
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine
 
 from ownerbot.domain.windows import day_start_utc
 from ownerbot.storage.demo_models import (
+    DemoDailyFunnel,
+    DemoDailyPayments,
+    DemoDailyProductPayments,
     DemoDailyProductSales,
     DemoDailySales,
     DemoOrder,
@@ -55,98 +54,34 @@ from ownerbot.storage.demo_models import (
     DemoPayment,
     DemoProduct,
 )
+from ownerbot.storage.models import Base
+from ownerbot.upstream.demo.db import cents_sum, from_cents
+from ownerbot.upstream.demo.local_day_sql import DaySet, LocalDay, as_date, by_columns, day_runs
 
 RECEIVED_STATUSES = ("confirmed", "refunded")
 _CENT = Decimal("0.01")
 _ZERO = Decimal("0.00")
-# GROUP BY output positions: the local-day expression carries bound parameters, and PostgreSQL would
-# not recognise a second copy of it (with its own parameters) as the same expression.
-_BY_DAY: tuple[ColumnElement[Any], ...] = (literal_column("1"),)
-_BY_DAY_PRODUCT: tuple[ColumnElement[Any], ...] = (
-    literal_column("1"),
-    literal_column("2"),
-    literal_column("3"),
+ROLLUP_TABLES: tuple[Table, ...] = tuple(
+    Base.metadata.tables[model.__tablename__]
+    for model in (
+        DemoDailySales,
+        DemoDailyProductSales,
+        DemoDailyFunnel,
+        DemoDailyPayments,
+        DemoDailyProductPayments,
+    )
 )
-
-
-def _offset_modifier(offset: timedelta | None) -> str:
-    seconds = int(offset.total_seconds()) if offset is not None else 0
-    return f"{seconds:+d} seconds"
-
-
-def _offset_segments(tz: str, lo: datetime, hi: datetime) -> list[tuple[datetime, str]]:
-    """UTC instants where the zone's offset changes within [lo, hi], each with the offset from then on.
-
-    Day by day the offset is compared; a change is located to the second by bisection. The first entry
-    carries the offset in force at `lo` (its instant is `lo` itself).
-    """
-    zone = ZoneInfo(tz)
-    segments = [(lo, _offset_modifier(lo.astimezone(zone).utcoffset()))]
-    t = lo
-    while t < hi:
-        step = min(t + timedelta(days=1), hi)
-        before, after = t.astimezone(zone).utcoffset(), step.astimezone(zone).utcoffset()
-        if before != after:
-            left, right = t, step  # offset(left) == before, offset(right) == after
-            while right - left > timedelta(seconds=1):
-                middle = left + (right - left) / 2
-                if middle.astimezone(zone).utcoffset() == before:
-                    left = middle
-                else:
-                    right = middle
-            segments.append((right.replace(microsecond=0), _offset_modifier(after)))
-        t = step
-    return segments
-
-
-class _LocalDay:
-    """Builds the SQL for "the shop-local day of this UTC timestamp column" on one dialect."""
-
-    def __init__(self, dialect: str, tz: str, lo: datetime | None, hi: datetime | None) -> None:
-        self._dialect = dialect
-        self._tz = tz
-        self._segments: list[tuple[datetime, str]] = []
-        if dialect == "sqlite":
-            # SQLite has no time zones: shift by the offset in force, picked by a CASE over the offset
-            # changes inside the data's time range.
-            if lo is not None and hi is not None:
-                self._segments = _offset_segments(tz, lo - timedelta(days=1), hi + timedelta(days=1))
-        elif dialect != "postgresql":
-            raise NotImplementedError(f"demo rollups are not implemented for {dialect}")
-
-    def of(self, column: Any) -> ColumnElement[Any]:
-        if self._dialect == "postgresql":
-            return cast(func.timezone(self._tz, column), Date)
-        # SQLite keeps times as whole milliseconds and rounds, so 23:59:59.9999 would become the next
-        # day: the value is cut to whole seconds (day boundaries are whole seconds) before date().
-        seconds = func.substr(column, 1, 19)
-        if not self._segments:
-            return func.date(seconds)
-        whens = [
-            (column < start, modifier)
-            for (start, _), (_, modifier) in zip(self._segments[1:], self._segments, strict=False)
-        ]
-        modifier = case(*whens, else_=self._segments[-1][1]) if whens else self._segments[0][1]
-        return func.date(seconds, modifier)
-
-
-def _as_date(value: Any) -> date:
-    return value if isinstance(value, date) else date.fromisoformat(str(value))
-
-
-def _runs(days: Iterable[date]) -> list[tuple[date, date]]:
-    """Contiguous runs (first, last) of a set of days."""
-    runs: list[tuple[date, date]] = []
-    for day in sorted(set(days)):
-        if runs and runs[-1][1] + timedelta(days=1) == day:
-            runs[-1] = (runs[-1][0], day)
-        else:
-            runs.append((day, day))
-    return runs
+RollupRows = dict[str, list[dict[str, Any]]]
 
 
 async def _time_range(connection: AsyncConnection) -> tuple[datetime | None, datetime | None]:
-    columns = (DemoOrder.created_at, DemoOrder.paid_at, DemoPayment.confirmed_at, DemoPayment.refunded_at)
+    columns = (
+        DemoOrder.created_at,
+        DemoOrder.paid_at,
+        DemoPayment.created_at,
+        DemoPayment.confirmed_at,
+        DemoPayment.refunded_at,
+    )
     lows: list[datetime] = []
     highs: list[datetime] = []
     for column in columns:
@@ -157,59 +92,40 @@ async def _time_range(connection: AsyncConnection) -> tuple[datetime | None, dat
     return (min(lows), max(highs)) if lows else (None, None)
 
 
-async def rebuild_rollups_on(
-    connection: AsyncConnection, tz: str, days: Iterable[date] | None = None
-) -> None:
-    """Recompute the rollups inside the caller's transaction (see `rebuild_rollups`)."""
-    runs = None if days is None else _runs(days)
-    if runs is not None and not runs:
-        return
-    if runs is None:
-        lo, hi = await _time_range(connection)
-    else:
-        lo, hi = day_start_utc(runs[0][0], tz), day_start_utc(runs[-1][1] + timedelta(days=1), tz)
-    local = _LocalDay(connection.dialect.name, tz, lo, hi)
-
-    def in_days(column: Any) -> ColumnElement[bool]:
-        if runs is None:
-            return true()
-        return or_(
-            false(),
-            *(
-                and_(column >= day_start_utc(first, tz), column < day_start_utc(last + timedelta(days=1), tz))
-                for first, last in runs
-            ),
-        )
-
+async def _sales_rows(connection: AsyncConnection, days: DaySet) -> RollupRows:
     pay, order, item, product = DemoPayment, DemoOrder, DemoOrderItem, DemoProduct
     sales: dict[date, list[Any]] = {}
 
     def bucket(day: Any) -> list[Any]:
-        return sales.setdefault(_as_date(day), [_ZERO, _ZERO, 0, 0, _ZERO])
+        return sales.setdefault(as_date(day), [_ZERO, _ZERO, 0, 0, _ZERO])
 
     revenue = (
-        select(local.of(pay.confirmed_at), func.sum(pay.amount))
-        .where(pay.status.in_(RECEIVED_STATUSES), pay.confirmed_at.is_not(None), in_days(pay.confirmed_at))
-        .group_by(*_BY_DAY)
+        select(days.of(pay.confirmed_at), func.sum(pay.amount))
+        .where(
+            pay.status.in_(RECEIVED_STATUSES), pay.confirmed_at.is_not(None), days.holding(pay.confirmed_at)
+        )
+        .group_by(*by_columns(1))
     )
     for day, amount in await connection.execute(revenue):
         bucket(day)[0] += amount
     refunds = (
-        select(local.of(pay.refunded_at), func.sum(pay.refund_amount))
-        .where(pay.refunded_at.is_not(None), in_days(pay.refunded_at))
-        .group_by(*_BY_DAY)
+        select(days.of(pay.refunded_at), func.sum(pay.refund_amount))
+        .where(pay.refunded_at.is_not(None), days.holding(pay.refunded_at))
+        .group_by(*by_columns(1))
     )
     for day, amount in await connection.execute(refunds):
         bucket(day)[1] += amount or _ZERO
     created = (
-        select(local.of(order.created_at), func.count()).where(in_days(order.created_at)).group_by(*_BY_DAY)
+        select(days.of(order.created_at), func.count())
+        .where(days.holding(order.created_at))
+        .group_by(*by_columns(1))
     )
     for day, count in await connection.execute(created):
         bucket(day)[2] += count
     paid = (
-        select(local.of(order.paid_at), func.count(), func.sum(order.total))
-        .where(order.paid_at.is_not(None), in_days(order.paid_at))
-        .group_by(*_BY_DAY)
+        select(days.of(order.paid_at), func.count(), func.sum(order.total))
+        .where(order.paid_at.is_not(None), days.holding(order.paid_at))
+        .group_by(*by_columns(1))
     )
     for day, count, value in await connection.execute(paid):
         row = bucket(day)
@@ -217,7 +133,7 @@ async def rebuild_rollups_on(
         row[4] += value
     products = (
         select(
-            local.of(order.paid_at),
+            days.of(order.paid_at),
             item.product_id,
             product.category_id,
             func.sum(item.qty),
@@ -227,49 +143,154 @@ async def rebuild_rollups_on(
         .select_from(item)
         .join(order, order.id == item.order_id)
         .join(product, product.id == item.product_id)
-        .where(order.paid_at.is_not(None), in_days(order.paid_at))
-        .group_by(*_BY_DAY_PRODUCT)
+        .where(order.paid_at.is_not(None), days.holding(order.paid_at))
+        .group_by(*by_columns(3))
     )
-    product_rows = [
-        {
-            "day": _as_date(day),
-            "product_id": product_id,
-            "category_id": category_id,
-            "qty": int(qty),
-            "revenue": Decimal(revenue_sum).quantize(_CENT),
-            "orders": int(orders),
-        }
-        for day, product_id, category_id, qty, revenue_sum, orders in await connection.execute(products)
-    ]
+    return {
+        DemoDailySales.__tablename__: [
+            {
+                "day": day,
+                "revenue_gross": Decimal(values[0]).quantize(_CENT),
+                "refunds": Decimal(values[1]).quantize(_CENT),
+                "orders_created": values[2],
+                "orders_paid": values[3],
+                "paid_orders_value": Decimal(values[4]).quantize(_CENT),
+            }
+            for day, values in sorted(sales.items())
+        ],
+        DemoDailyProductSales.__tablename__: [
+            {
+                "day": as_date(day),
+                "product_id": product_id,
+                "category_id": category_id,
+                "qty": int(qty),
+                "revenue": Decimal(revenue_sum).quantize(_CENT),
+                "orders": int(orders),
+            }
+            for day, product_id, category_id, qty, revenue_sum, orders in await connection.execute(products)
+        ],
+    }
 
-    if runs is None:
-        await connection.execute(delete(DemoDailySales))
-        await connection.execute(delete(DemoDailyProductSales))
-    else:
-        listed = [first + timedelta(days=i) for first, last in runs for i in range((last - first).days + 1)]
-        await connection.execute(delete(DemoDailySales).where(DemoDailySales.day.in_(listed)))
-        await connection.execute(delete(DemoDailyProductSales).where(DemoDailyProductSales.day.in_(listed)))
-    if sales:
-        await connection.execute(
-            insert(DemoDailySales),
-            [
-                {
-                    "day": day,
-                    "revenue_gross": Decimal(values[0]).quantize(_CENT),
-                    "refunds": Decimal(values[1]).quantize(_CENT),
-                    "orders_created": values[2],
-                    "orders_paid": values[3],
-                    "paid_orders_value": Decimal(values[4]).quantize(_CENT),
-                }
-                for day, values in sorted(sales.items())
-            ],
+
+async def _funnel_rows(connection: AsyncConnection, days: DaySet) -> RollupRows:
+    order = DemoOrder
+    stmt = (
+        select(
+            days.of(order.created_at),
+            order.payment_stage,
+            order.payment_plan,
+            case((order.status == "cancelled", 1), else_=0),
+            func.count(),
+            func.sum(case((order.amount_paid > 0, 1), else_=0)),
+            cents_sum(order.total),
+            cents_sum(order.amount_paid),
+            cents_sum(order.due_now),
+            cents_sum(order.remaining_due),
         )
-    if product_rows:
-        await connection.execute(insert(DemoDailyProductSales), product_rows)
+        .where(days.holding(order.created_at))
+        .group_by(*by_columns(4))
+    )
+    return {
+        DemoDailyFunnel.__tablename__: [
+            {
+                "day": as_date(day),
+                "payment_stage": stage,
+                "payment_plan": plan,
+                "cancelled": bool(cancelled),
+                "orders": int(orders),
+                "orders_with_payment": int(with_payment),
+                "total": from_cents(total),
+                "amount_paid": from_cents(paid),
+                "due_now": from_cents(due),
+                "remaining_due": from_cents(remaining),
+            }
+            for day, stage, plan, cancelled, orders, with_payment, total, paid, due, remaining in (
+                await connection.execute(stmt)
+            )
+        ]
+    }
+
+
+async def _payment_rows(connection: AsyncConnection, days: DaySet) -> RollupRows:
+    pay, item = DemoPayment, DemoOrderItem
+    methods: dict[tuple[date, str, str], list[int]] = {}
+    products: dict[tuple[date, int, str], list[int]] = {}
+    # Attempts count by creation day (slot 0), refunds by refund day (slot 1).
+    for slot, at, only in (
+        (0, pay.created_at, days.holding(pay.created_at)),
+        (1, pay.refunded_at, pay.refunded_at.is_not(None) & days.holding(pay.refunded_at)),
+    ):
+        by_method = (
+            select(days.of(at), pay.method, pay.status, func.count(), cents_sum(pay.refund_amount))
+            .where(only)
+            .group_by(*by_columns(3))
+        )
+        for day, method, status, count, cents in await connection.execute(by_method):
+            acc = methods.setdefault((as_date(day), method, status), [0, 0, 0])
+            acc[slot] += int(count)
+            if slot:
+                acc[2] += int(cents)
+        # A payment counts once per distinct product of its order, however many lines hold the product.
+        by_product = (
+            select(days.of(at), item.product_id, pay.status, func.count(distinct(pay.id)))
+            .select_from(pay)
+            .join(item, item.order_id == pay.order_id)
+            .where(only)
+            .group_by(*by_columns(3))
+        )
+        for day, product_id, status, count in await connection.execute(by_product):
+            products.setdefault((as_date(day), int(product_id), status), [0, 0])[slot] += int(count)
+    return {
+        DemoDailyPayments.__tablename__: [
+            {
+                "day": day,
+                "method": method,
+                "status": status,
+                "attempts": values[0],
+                "refunds": values[1],
+                "refund_amount": from_cents(values[2]),
+            }
+            for (day, method, status), values in sorted(methods.items())
+        ],
+        DemoDailyProductPayments.__tablename__: [
+            {
+                "day": day,
+                "product_id": product_id,
+                "status": status,
+                "attempts": values[0],
+                "refunds": values[1],
+            }
+            for (day, product_id, status), values in sorted(products.items())
+        ],
+    }
+
+
+async def rebuild_rollups_on(
+    connection: AsyncConnection, tz: str, days: Iterable[date] | None = None
+) -> None:
+    """Recompute the rollups inside the caller's transaction (see `rebuild_rollups`)."""
+    runs = None if days is None else day_runs(days)
+    if runs is not None and not runs:
+        return
+    if runs is None:
+        lo, hi = await _time_range(connection)
+    else:
+        lo, hi = day_start_utc(runs[0][0], tz), day_start_utc(runs[-1][1] + timedelta(days=1), tz)
+    scope = DaySet(LocalDay(connection.dialect.name, tz, lo, hi), tz, runs)
+    rows: RollupRows = {}
+    for compute in (_sales_rows, _funnel_rows, _payment_rows):
+        rows.update(await compute(connection, scope))
+    for table in ROLLUP_TABLES:
+        if runs is None:
+            await connection.execute(delete(table))
+        else:
+            await connection.execute(delete(table).where(table.c.day.in_(scope.listed())))
+        if rows[table.name]:
+            await connection.execute(insert(table), rows[table.name])
 
 
 async def rebuild_rollups(engine: AsyncEngine, tz: str, days: Iterable[date] | None = None) -> None:
-    """Recompute `demo_daily_sales` and `demo_daily_product_sales` from the base tables.
+    """Recompute every `demo_daily_*` rollup from the base tables (see the module docstring).
 
     `days=None` rebuilds everything; otherwise only the given shop-local days (the days an order change
     touched: its created, paid and payment days). One transaction.

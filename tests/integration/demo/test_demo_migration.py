@@ -56,7 +56,7 @@ async def _tables(engine: AsyncEngine) -> set[str]:
 async def test_demo_revision_upgrades_downgrades_and_upgrades_again(
     empty_url: str, engine: AsyncEngine
 ) -> None:
-    assert len(DEMO_TABLE_NAMES) == 18
+    assert len(DEMO_TABLE_NAMES) == 21
     await upgrade(empty_url, "0002")
     assert await _tables(engine) >= DEMO_TABLE_NAMES
     assert await current_revision(engine) == "0002"

@@ -30,6 +30,10 @@ PLAN_STAGES = {
 }
 ORDER_STATUSES = {"new", "awaiting_payment", "paid", "shipped", "delivered", "cancelled"}
 PG_DEMO_INDEXES = "SELECT indexname FROM pg_indexes WHERE tablename LIKE 'demo%' AND indexname LIKE 'ix%'"
+PG_DEMO_INDEX_DEFINITIONS = (
+    "SELECT indexname, indexdef FROM pg_indexes WHERE tablename LIKE 'demo%' AND indexname LIKE 'ix%'"
+)
+PG_ORDERS_PAGES = "SELECT reltuples, relpages, relallvisible FROM pg_class WHERE relname = 'demo_orders'"
 PG_DEMO_FOREIGN_KEYS = "SELECT conname FROM pg_constraint WHERE contype = 'f' AND conname LIKE 'fk_demo%'"
 # Deadlines and validity ends may lie in the future; everything else is something that happened.
 FUTURE_ALLOWED = {("demo_orders", "ship_due_at"), ("demo_coupons", "ends_at")}
@@ -398,21 +402,27 @@ async def test_reset_empties_every_demo_table(seeded_demo: SeededDemo) -> None:
 async def test_large_postgresql_load_keeps_indexes_and_foreign_keys(pg_url: str) -> None:
     engine = await _migrated_engine(pg_url)
     try:
+        async with engine.connect() as connection:
+            migrated = {r[0]: r[1] for r in await connection.execute(text(PG_DEMO_INDEX_DEFINITIONS))}
         report = await seed_demo(
             engine, orders=DEFER_CONSTRAINTS_FROM_ORDERS, seed=9, now=SMALL_NOW, history_days=8
         )
         assert report.counts["demo_orders"] == DEFER_CONSTRAINTS_FROM_ORDERS
         async with engine.connect() as connection:
             indexes = set((await connection.execute(text(PG_DEMO_INDEXES))).scalars())
+            rebuilt = {r[0]: r[1] for r in await connection.execute(text(PG_DEMO_INDEX_DEFINITIONS))}
             foreign_keys = set((await connection.execute(text(PG_DEMO_FOREIGN_KEYS))).scalars())
-            analyzed = await connection.scalar(
-                text("SELECT reltuples FROM pg_class WHERE relname = 'demo_orders'")
-            )
+            analyzed, pages, all_visible = (await connection.execute(text(PG_ORDERS_PAGES))).one()
         expected_indexes = {i.name for t in DEMO_TABLES for i in t.indexes}
         expected_fks = {fk.name for t in DEMO_TABLES for fk in t.foreign_key_constraints}
         assert expected_indexes and indexes == expected_indexes
+        # Partial and covering indexes come back exactly as the migration made them.
+        assert rebuilt == migrated
+        assert "INCLUDE" in rebuilt["ix_demo_orders_open"] and "WHERE" in rebuilt["ix_demo_orders_open"]
         assert expected_fks and foreign_keys == expected_fks
         assert analyzed == DEFER_CONSTRAINTS_FROM_ORDERS
+        # COPY FREEZE: every page is all-visible at once, so index-only scans skip the table.
+        assert pages > 0 and all_visible == pages
         with pytest.raises(IntegrityError):
             async with engine.begin() as connection:
                 await connection.execute(

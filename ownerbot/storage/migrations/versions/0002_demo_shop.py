@@ -28,33 +28,69 @@ _MONEY = sa.Numeric(12, 2)
 # same variant (INTEGER on SQLite) as the models do.
 _ORDER_REF = _BIGINT_PK
 
-# (index name, table, columns); dropped in reverse order on downgrade.
-_INDEXES: tuple[tuple[str, str, tuple[str, ...]], ...] = (
-    ("ix_demo_products_category_id", "demo_products", ("category_id",)),
-    ("ix_demo_products_status", "demo_products", ("status",)),
-    ("ix_demo_variants_product_id", "demo_variants", ("product_id",)),
-    ("ix_demo_customers_phone", "demo_customers", ("phone",)),
-    ("ix_demo_orders_customer_id", "demo_orders", ("customer_id",)),
-    ("ix_demo_orders_created_at", "demo_orders", ("created_at",)),
-    ("ix_demo_orders_status_created", "demo_orders", ("status", "created_at")),
-    ("ix_demo_orders_stage_changed", "demo_orders", ("payment_stage", "stage_changed_at")),
-    ("ix_demo_orders_paid_at", "demo_orders", ("paid_at",)),
-    ("ix_demo_orders_flagged", "demo_orders", ("flagged",)),
-    ("ix_demo_order_items_order_id", "demo_order_items", ("order_id",)),
-    ("ix_demo_order_items_product_id", "demo_order_items", ("product_id",)),
-    ("ix_demo_payments_order_id", "demo_payments", ("order_id",)),
-    ("ix_demo_payments_created_at", "demo_payments", ("created_at",)),
-    ("ix_demo_order_notes_order_id", "demo_order_notes", ("order_id",)),
-    ("ix_demo_chat_threads_last_customer_msg_at", "demo_chat_threads", ("last_customer_msg_at",)),
-    ("ix_demo_coupon_uses_coupon_id", "demo_coupon_uses", ("coupon_id",)),
-    ("ix_demo_coupon_uses_used_at", "demo_coupon_uses", ("used_at",)),
-    ("ix_demo_access_events_event_time", "demo_access_events", ("event", "occurred_at")),
-    ("ix_demo_nudges_order_id", "demo_nudges", ("order_id",)),
-    ("ix_demo_nudges_occurred_at", "demo_nudges", ("occurred_at",)),
+_OPEN_ORDER = "payment_stage <> 'fully_paid' AND status <> 'cancelled'"
+_TROUBLED_PAYMENT = "status IN ('failed', 'pending')"
+_REFUNDED_PAYMENT = "refunded_at IS NOT NULL"
+_DIGEST_NUDGE = "kind = 'digest'"
+
+# (index name, table, key columns, PostgreSQL INCLUDE columns, partial-index predicate); dropped in reverse
+# order on downgrade. INCLUDE is PostgreSQL-only (SQLite builds the index on the key columns alone).
+_INDEXES: tuple[tuple[str, str, tuple[str, ...], tuple[str, ...], str | None], ...] = (
+    ("ix_demo_products_category_id", "demo_products", ("category_id",), (), None),
+    ("ix_demo_products_status", "demo_products", ("status",), (), None),
+    ("ix_demo_variants_product_id", "demo_variants", ("product_id",), (), None),
+    ("ix_demo_customers_phone", "demo_customers", ("phone",), (), None),
+    ("ix_demo_orders_customer_id", "demo_orders", ("customer_id",), (), None),
+    ("ix_demo_orders_created_at", "demo_orders", ("created_at",), (), None),
+    (
+        "ix_demo_orders_status_created",
+        "demo_orders",
+        ("status", "created_at", "id"),
+        ("payment_stage",),
+        None,
+    ),
+    ("ix_demo_orders_paid_at", "demo_orders", ("paid_at",), (), None),
+    ("ix_demo_orders_flagged", "demo_orders", ("flagged",), (), None),
+    (
+        "ix_demo_orders_open",
+        "demo_orders",
+        ("payment_stage", "stage_changed_at", "id"),
+        ("created_at", "status", "due_now"),
+        _OPEN_ORDER,
+    ),
+    ("ix_demo_order_items_order_id", "demo_order_items", ("order_id",), (), None),
+    ("ix_demo_order_items_product_id", "demo_order_items", ("product_id",), (), None),
+    ("ix_demo_payments_order_id", "demo_payments", ("order_id",), (), None),
+    ("ix_demo_payments_created_at", "demo_payments", ("created_at",), ("method", "status"), None),
+    (
+        "ix_demo_payments_troubled",
+        "demo_payments",
+        ("order_id", "status", "created_at"),
+        (),
+        _TROUBLED_PAYMENT,
+    ),
+    ("ix_demo_payments_refunded_at", "demo_payments", ("refunded_at",), (), _REFUNDED_PAYMENT),
+    ("ix_demo_order_notes_order_id", "demo_order_notes", ("order_id",), (), None),
+    (
+        "ix_demo_chat_threads_status_waiting",
+        "demo_chat_threads",
+        ("status", "last_customer_msg_at", "id"),
+        ("last_manager_msg_at", "manager_name"),
+        None,
+    ),
+    ("ix_demo_coupon_uses_coupon_id", "demo_coupon_uses", ("coupon_id",), (), None),
+    ("ix_demo_coupon_uses_used_at", "demo_coupon_uses", ("used_at",), (), None),
+    ("ix_demo_access_events_event_time", "demo_access_events", ("event", "occurred_at"), (), None),
+    ("ix_demo_nudges_order_status_time", "demo_nudges", ("order_id", "status", "occurred_at"), (), None),
+    ("ix_demo_nudges_occurred_at", "demo_nudges", ("occurred_at",), ("kind", "status", "reason"), None),
+    ("ix_demo_nudges_digest", "demo_nudges", ("occurred_at", "id"), ("status",), _DIGEST_NUDGE),
 )
 
 # Children before parents, so foreign keys never block a drop.
 _TABLES_DROP_ORDER: tuple[str, ...] = (
+    "demo_daily_product_payments",
+    "demo_daily_payments",
+    "demo_daily_funnel",
     "demo_daily_product_sales",
     "demo_daily_sales",
     "demo_fx_snapshots",
@@ -311,6 +347,39 @@ def _create_rollups() -> None:
         sa.Column("orders", sa.Integer(), nullable=False),
         _pk("demo_daily_product_sales", "day", "product_id"),
     )
+    op.create_table(
+        "demo_daily_funnel",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("payment_stage", sa.String(16), nullable=False),
+        sa.Column("payment_plan", sa.String(16), nullable=False),
+        sa.Column("cancelled", sa.Boolean(), nullable=False),
+        sa.Column("orders", sa.Integer(), nullable=False),
+        sa.Column("orders_with_payment", sa.Integer(), nullable=False),
+        sa.Column("total", _MONEY, nullable=False),
+        sa.Column("amount_paid", _MONEY, nullable=False),
+        sa.Column("due_now", _MONEY, nullable=False),
+        sa.Column("remaining_due", _MONEY, nullable=False),
+        _pk("demo_daily_funnel", "day", "payment_stage", "payment_plan", "cancelled"),
+    )
+    op.create_table(
+        "demo_daily_payments",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("method", sa.String(16), nullable=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("refunds", sa.Integer(), nullable=False),
+        sa.Column("refund_amount", _MONEY, nullable=False),
+        _pk("demo_daily_payments", "day", "method", "status"),
+    )
+    op.create_table(
+        "demo_daily_product_payments",
+        sa.Column("day", sa.Date(), nullable=False),
+        sa.Column("product_id", sa.Integer(), nullable=False, autoincrement=False),
+        sa.Column("status", sa.String(16), nullable=False),
+        sa.Column("attempts", sa.Integer(), nullable=False),
+        sa.Column("refunds", sa.Integer(), nullable=False),
+        _pk("demo_daily_product_payments", "day", "product_id", "status"),
+    )
 
 
 def upgrade() -> None:
@@ -319,13 +388,21 @@ def upgrade() -> None:
     _create_orders()
     _create_activity()
     _create_rollups()
-    for name, table, columns in _INDEXES:
-        op.create_index(op.f(name), table, list(columns))
+    for name, table, columns, include, where in _INDEXES:
+        predicate = None if where is None else sa.text(where)
+        op.create_index(
+            op.f(name),
+            table,
+            list(columns),
+            postgresql_include=list(include),
+            postgresql_where=predicate,
+            sqlite_where=predicate,
+        )
 
 
 def downgrade() -> None:
     """Drop every demo table and index."""
-    for name, table, _columns in reversed(_INDEXES):
+    for name, table, *_definition in reversed(_INDEXES):
         op.drop_index(op.f(name), table_name=table)
     for table in _TABLES_DROP_ORDER:
         op.drop_table(table)

@@ -11,6 +11,7 @@ from ownerbot.storage.repositories.audit import AuditRepository
 from ownerbot.tools.contract import ErrorCode, Risk, ToolFailure, ToolKind, ToolResult
 from ownerbot.tools.read.ops.common import OpsPayload
 from ownerbot.tools.registry import ToolContext, ToolSpec
+from ownerbot.tools.services import AUDIT_REPOSITORY_SERVICE
 
 AUDIT_SOURCE = "ownerbot:audit_events"
 # Every tool call writes tool_call_started/finished; listing those would bury the actions the owner
@@ -31,7 +32,7 @@ class SysAuditRecentPayload(OpsPayload):
 
 async def sys_audit_recent(payload: SysAuditRecentPayload, ctx: ToolContext) -> ToolResult:
     """Newest first, merged over the shown event types (one indexed query per type)."""
-    repository = ctx.services.get("audit_repository")
+    repository = ctx.services.get(AUDIT_REPOSITORY_SERVICE)
     if not isinstance(repository, AuditRepository):
         raise ToolFailure(ErrorCode.NOT_SUPPORTED, "The audit log is not available in this process.")
     per_type = [await repository.recent(payload.limit, event_type=kind) for kind in SHOWN_EVENT_TYPES]

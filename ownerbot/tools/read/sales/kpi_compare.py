@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date, timedelta
 from typing import Any, Literal, Self
 
@@ -94,8 +95,10 @@ async def kpi_compare(payload: KpiComparePayload, ctx: ToolContext) -> ToolResul
     tz = ctx.tenant.timezone
     today = shop_today(ctx)
     a_window, b_window = payload.windows(today, tz)
-    a = await ctx.provider.sales.kpi_totals(a_window)
-    b = await ctx.provider.sales.kpi_totals(b_window)
+    # Two independent reads: asked at once, each on its own connection.
+    a, b = await asyncio.gather(
+        ctx.provider.sales.kpi_totals(a_window), ctx.provider.sales.kpi_totals(b_window)
+    )
     a_block, b_block = _side(a_window, a), _side(b_window, b)
 
     warnings = [

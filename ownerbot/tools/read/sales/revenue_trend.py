@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 from datetime import date
 
 from pydantic import Field
@@ -39,9 +40,10 @@ async def revenue_trend(payload: RevenueTrendPayload, ctx: ToolContext) -> ToolR
     window = DayWindow.last_days(payload.days, payload.end_day or today, tz)
     previous_window = window.previous()
     sales = ctx.provider.sales
-    series = await sales.daily_series(window)
-    totals = await sales.kpi_totals(window)
-    previous = await sales.kpi_totals(previous_window)
+    # Three independent reads: asked at once, each on its own connection.
+    series, totals, previous = await asyncio.gather(
+        sales.daily_series(window), sales.kpi_totals(window), sales.kpi_totals(previous_window)
+    )
 
     current_block, previous_block = kpi_block(totals), kpi_block(previous)
     warnings = window_warnings(window, today, totals.days_covered)

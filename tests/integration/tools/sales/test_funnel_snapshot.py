@@ -49,7 +49,7 @@ async def _funnel_matches_the_raw_orders(
         "balance_not_paid": expected["deposit_dropped"],
         "drop_pct": pct(expected["deposit_dropped"], expected["deposit_paid"]),
     }
-    assert result.sources == ["demo:demo_orders"]
+    assert result.sources == ["demo:demo_daily_funnel", "demo:demo_orders"]
 
 
 async def test_the_month_has_orders_in_every_open_stage_and_bucket(sales: SalesHarness) -> None:

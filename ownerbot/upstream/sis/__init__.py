@@ -1,0 +1,1 @@
+"""SIS over its HTTP contract (`SIS_CONTRACT.md`): contract models, the pooled client, retries, breaker."""
