@@ -170,3 +170,12 @@ async def seeded_demo(
         )
     finally:
         await engine.dispose()
+
+
+@pytest.fixture(autouse=True)
+def _detach_ownerbot_log_handler() -> Iterator[None]:
+    """CLI tests configure logging onto a captured stream that closes after the test; detach it then."""
+    from ownerbot.observability.logging import reset_logging
+
+    yield
+    reset_logging()

@@ -45,8 +45,15 @@ def payload_hash(canonical: str) -> str:
 
 
 def new_token_id() -> str:
-    """An opaque, unguessable confirm token id (url-safe, 192 bits)."""
-    return secrets.token_urlsafe(TOKEN_BYTES)
+    """An opaque, unguessable confirm token id (url-safe, 192 bits).
+
+    Never starts with "-": operators paste it into `ownerbot action confirm TOKEN`, where a leading dash
+    would read as an option.
+    """
+    while True:
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        if not token.startswith("-"):
+            return token
 
 
 def is_token_id(value: str) -> bool:

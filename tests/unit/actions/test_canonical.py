@@ -66,3 +66,12 @@ def test_idempotency_key_binds_action_payload_actor_and_scope() -> None:
         idempotency_key("flag_order", "h" * 64, 1, "tok:force"),
     }
     assert base not in others and len(others) == 4
+
+
+def test_token_ids_never_start_with_a_dash() -> None:
+    from ownerbot.actions.canonical import is_token_id, new_token_id
+
+    tokens = [new_token_id() for _ in range(2000)]
+    assert not [t for t in tokens if t.startswith("-")]
+    assert all(is_token_id(t) for t in tokens)
+    assert len(set(tokens)) == len(tokens)
