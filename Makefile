@@ -35,9 +35,10 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
-## Seed 1,000,000 demo orders into a throwaway PostgreSQL database and time every read tool.
+## Seed 1,000,000 demo orders into a throwaway PostgreSQL database; time every read tool and report.
 bench: $(STAMP)
 	$(BIN)/python -m bench.read_tools
+	$(BIN)/python -m bench.reports
 
 ## Install (Debian) and start PostgreSQL, Redis and Chromium when they are missing or stopped.
 services:
