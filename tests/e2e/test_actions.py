@@ -24,6 +24,20 @@ from tests.integration.actions.support import (
 
 pytestmark = pytest.mark.e2e
 
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def start_bot(request: pytest.FixtureRequest, start_bot: StartBot) -> StartBot:
+    """Every flow here runs on the embedded SQLite and on the real PostgreSQL."""
+    if request.param == "sqlite":
+        return start_bot
+    url: str = request.getfixturevalue("pg_url")
+
+    async def start_on_postgres(**overrides: Any) -> RunningBot:
+        return await start_bot(database_url=url, **overrides)
+
+    return start_on_postgres
+
+
 SECOND_OWNER = 5550003
 TAMPER = "Некорректное подтверждение. Запусти действие снова."
 
