@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
 from pathlib import Path
+
+import pytest
+from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ownerbot.config.settings import Settings
 from ownerbot.services.access import AccessPolicy
@@ -21,10 +25,22 @@ class FakeClock:
         return self.now
 
 
+_engines: list[AsyncEngine] = []
+
+
+@pytest.fixture(autouse=True)
+async def _dispose_engines() -> AsyncIterator[None]:
+    yield
+    while _engines:
+        await _engines.pop().dispose()
+
+
 async def _policy(tmp_path: Path, **kw: object) -> tuple[AccessPolicy, AuditRepository, FakeClock]:
     settings = Settings(_env_file=None, owner_ids=[1], ownerbot_data_dir=tmp_path, **kw)  # type: ignore[arg-type]
     await upgrade(settings.resolved_database_url)
-    repo = AuditRepository(create_session_factory(create_engine(settings)))
+    engine = create_engine(settings)
+    _engines.append(engine)
+    repo = AuditRepository(create_session_factory(engine))
     clock = FakeClock()
     return AccessPolicy(settings, MemoryStateStore(clock=clock), AuditLog(repo)), repo, clock
 
