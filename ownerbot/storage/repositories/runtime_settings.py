@@ -58,7 +58,9 @@ class RuntimeSettingsRepository:
                     )
                 )
             else:
-                raise NotImplementedError(f"runtime settings upsert is not implemented for {dialect}")
+                raise RuntimeError(
+                    f"runtime settings upsert supports PostgreSQL and SQLite only, not {dialect}"
+                )
             await session.commit()
 
     async def all(self) -> dict[str, Any]:

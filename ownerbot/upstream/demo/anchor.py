@@ -47,7 +47,7 @@ async def shift_demo_timestamps(connection: AsyncConnection, days: int) -> None:
             )
             params = {"modifier": f"{days:+d} days"}
         else:
-            raise NotImplementedError(f"demo anchoring is not implemented for {dialect}")
+            raise RuntimeError(f"demo anchoring supports PostgreSQL and SQLite only, not {dialect}")
         # Table and column names come from the schema, never from input.
         await connection.execute(text(f"UPDATE {table} SET {assignments}"), params)  # noqa: S608
 

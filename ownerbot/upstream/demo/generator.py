@@ -249,7 +249,9 @@ async def seed_demo(
         elif connection.dialect.name == "sqlite":
             await _load_sqlite(connection, generator)
         else:
-            raise NotImplementedError(f"demo seeding is not implemented for {connection.dialect.name}")
+            raise RuntimeError(
+                f"demo seeding supports PostgreSQL and SQLite only, not {connection.dialect.name}"
+            )
         await connection.commit()
     return SeedReport(counts=dict(sorted(generator.counts.items())), seconds=time.perf_counter() - started)
 

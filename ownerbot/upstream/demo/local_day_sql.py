@@ -66,7 +66,7 @@ class LocalDay:
             if lo is not None and hi is not None:
                 self._segments = _offset_segments(tz, lo - timedelta(days=1), hi + timedelta(days=1))
         elif dialect != "postgresql":
-            raise NotImplementedError(f"demo rollups are not implemented for {dialect}")
+            raise RuntimeError(f"demo rollups support PostgreSQL and SQLite only, not {dialect}")
 
     def of(self, column: Any) -> ColumnElement[Any]:
         if self._dialect == "postgresql":

@@ -90,7 +90,7 @@ def upgrade() -> None:
         for statement in _SQLITE_TRIGGERS:
             op.execute(statement)
     else:
-        raise NotImplementedError(f"append-only audit is not implemented for {dialect}")
+        raise RuntimeError(f"append-only audit supports PostgreSQL and SQLite only, not {dialect}")
 
 
 def downgrade() -> None:

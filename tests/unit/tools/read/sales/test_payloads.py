@@ -105,7 +105,7 @@ def test_bad_value_is_refused_naming_the_field(
 
 @pytest.mark.parametrize("spec", SPECS, ids=lambda s: s.name)
 def test_examples_and_defaults_validate(spec: Any) -> None:
-    assert 1 <= len(spec.examples) <= 3
+    assert len(spec.examples) in range(1, 4)
     spec.payload_model.model_validate({})
     for example in spec.examples:
         spec.payload_model.model_validate(example)
