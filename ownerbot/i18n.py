@@ -16,21 +16,34 @@ DEFAULT_LOCALE = "ru"
 SUPPORTED_LOCALES = ("ru", "en")
 
 
+def _locale_files(locale: str) -> list[Any]:
+    """`<locale>.yaml` plus the per-area files `<area>.<locale>.yaml` (each area owns its own file)."""
+    root = resources.files("ownerbot.locales")
+    extra = sorted((f for f in root.iterdir() if f.name.endswith(f".{locale}.yaml")), key=lambda f: f.name)
+    return [root.joinpath(f"{locale}.yaml"), *extra]
+
+
 @cache
 def _catalog(locale: str) -> dict[str, str]:
-    text = resources.files("ownerbot.locales").joinpath(f"{locale}.yaml").read_text(encoding="utf-8")
-    data = yaml.safe_load(text) or {}
     flat: dict[str, str] = {}
+    for file in _locale_files(locale):
+        data = yaml.safe_load(file.read_text(encoding="utf-8")) or {}
+        _flatten(data, flat, file.name)
+    return flat
+
+
+def _flatten(data: Any, flat: dict[str, str], source: str) -> None:
 
     def walk(prefix: str, node: Any) -> None:
         if isinstance(node, dict):
             for key, value in node.items():
                 walk(f"{prefix}.{key}" if prefix else str(key), value)
         else:
+            if prefix in flat:
+                raise ValueError(f"UI text {prefix!r} defined twice (again in {source})")
             flat[prefix] = str(node)
 
     walk("", data)
-    return flat
 
 
 def pick_locale(language_code: str | None) -> str:
