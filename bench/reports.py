@@ -31,6 +31,7 @@ from sqlalchemy import text
 from bench.read_tools import DEFAULT_ADMIN_DSN, BenchOptions, seed_with_generator, throwaway_database, timed
 from bench.report import FULL_RUN_ORDERS, machine_summary, percentiles
 from ownerbot.config.settings import Settings, UpstreamMode
+from ownerbot.process_tuning import freeze_startup_heap
 from ownerbot.reports.inputs import ReportKind, ReportRequest
 from ownerbot.reports.service import ReportService, build_report_service
 from ownerbot.services.audit_log import AuditLog
@@ -195,6 +196,8 @@ async def run_benchmark(options: BenchOptions) -> dict[str, Any]:
                 clock=lambda: now,
                 tool_services=build_tool_services(settings, session_factory, audit_repository),
             )
+            # As the bot does after start-up (ownerbot/app_runner.py): GC pauses out of the renders.
+            freeze_startup_heap()
             print(f"{options.calls} calls per report after {options.warmup} warm-ups:", flush=True)
             load_before = os.getloadavg()[0]
             rows = await measure(service, options)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 
 from ownerbot.config.settings import Settings
+from ownerbot.process_tuning import freeze_startup_heap
 from ownerbot.runtime import build_runtime, open_state, prepare_upstream
 from ownerbot.services.preflight import Level, PreflightReport, run_preflight
 from ownerbot.storage.engine import create_engine, ping_database
@@ -43,6 +44,7 @@ async def run_bot(settings: Settings) -> int:
         return 2
     await prepare_upstream(settings, engine)
     runtime = await build_runtime(settings, migrate=False, engine=engine, state=state)
+    freeze_startup_heap()
     try:
         log.info("polling_started", extra={"api": settings.telegram_api_url})
         await runtime.poll(handle_signals=True)
