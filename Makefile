@@ -35,10 +35,12 @@ lint: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q tests/unit
 
-## Seed 1,000,000 demo orders into a throwaway PostgreSQL database; time every read tool and report.
+## Seed 1,000,000 demo orders into a throwaway PostgreSQL database; time every read tool and report;
+## then time-to-answer with SIS down (small SQLite shops, under a minute).
 bench: $(STAMP)
 	$(BIN)/python -m bench.read_tools
 	$(BIN)/python -m bench.reports
+	$(BIN)/python -m bench.sis_down
 
 ## Install (Debian) and start PostgreSQL, Redis and Chromium when they are missing or stopped.
 services:

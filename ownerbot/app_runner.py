@@ -6,7 +6,7 @@ import logging
 
 from ownerbot.config.settings import Settings
 from ownerbot.process_tuning import freeze_startup_heap
-from ownerbot.runtime import build_runtime, open_state, prepare_upstream
+from ownerbot.runtime import StartupError, build_runtime, open_state, prepare_upstream
 from ownerbot.services.preflight import Level, PreflightReport, run_preflight
 from ownerbot.storage.engine import create_engine, ping_database
 from ownerbot.storage.migrate import current_revision, head_revision, upgrade
@@ -43,7 +43,13 @@ async def run_bot(settings: Settings) -> int:
         await engine.dispose()
         return 2
     await prepare_upstream(settings, engine)
-    runtime = await build_runtime(settings, migrate=False, engine=engine, state=state)
+    try:
+        runtime = await build_runtime(settings, migrate=False, engine=engine, state=state)
+    except StartupError as exc:  # e.g. a broken template catalog: the message names file and problem
+        log.error("startup_failed\n%s", exc)
+        await state.close()
+        await engine.dispose()
+        return 2
     freeze_startup_heap()
     try:
         log.info("polling_started", extra={"api": settings.telegram_api_url})

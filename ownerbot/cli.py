@@ -14,6 +14,7 @@ from ownerbot.commands.action_cli import action_app
 from ownerbot.commands.demo_cli import demo_app
 from ownerbot.commands.report_cli import report_app
 from ownerbot.commands.sis_sim_cli import sis_sim_app
+from ownerbot.commands.templates_cli import templates_app
 from ownerbot.commands.tool_cli import tool_app
 from ownerbot.config.settings import Settings, SettingsError, load_settings
 from ownerbot.observability.logging import configure_logging
@@ -26,6 +27,7 @@ app.add_typer(action_app, name="action")
 app.add_typer(demo_app, name="demo")
 app.add_typer(report_app, name="report")
 app.add_typer(sis_sim_app, name="sis-sim")
+app.add_typer(templates_app, name="templates")
 
 log = logging.getLogger("ownerbot")
 

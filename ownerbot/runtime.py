@@ -25,16 +25,32 @@ from ownerbot.reports.service import build_report_service
 from ownerbot.services.access import AccessPolicy
 from ownerbot.services.audit_log import AuditLog
 from ownerbot.services.preflight import PreflightReport, run_preflight
+from ownerbot.services.sis_capabilities import CapabilityService
 from ownerbot.state.base import StateStore, StateStoreUnavailable
 from ownerbot.state.factory import build_state_store
 from ownerbot.state.memory import MemoryStateStore
 from ownerbot.storage.engine import create_engine, create_session_factory
 from ownerbot.storage.migrate import upgrade
 from ownerbot.storage.repositories.audit import AuditRepository
+from ownerbot.templates.loader import TemplateCatalog, TemplateCatalogError, load_catalog
 from ownerbot.tools.services import build_tool_services
 from ownerbot.upstream.modes import UpstreamModeService
+from ownerbot.upstream.sis.event_ingestion import EventIngestion, build_event_ingestion
 
 log = logging.getLogger(__name__)
+
+
+class StartupError(RuntimeError):
+    """OwnerBot cannot start; the message says which file and what is wrong."""
+
+
+def load_templates() -> TemplateCatalog:
+    """The template catalog, checked against the tools; a broken catalog stops start-up."""
+    try:
+        return load_catalog()
+    except TemplateCatalogError as exc:
+        raise StartupError(str(exc)) from exc
+
 
 POLLING_BACKOFF = BackoffConfig(min_delay=0.5, max_delay=5.0, factor=1.5, jitter=0.1)
 
@@ -73,6 +89,7 @@ class Runtime:
     services: BotServices
     bot: Bot
     dispatcher: Dispatcher
+    sis_events: EventIngestion | None = None  # SIS event pull loop / push endpoint (docs/sis-events.md)
     _closed: bool = field(default=False, repr=False)
 
     async def preflight(self) -> PreflightReport:
@@ -86,6 +103,8 @@ class Runtime:
         except TelegramAPIError as exc:
             # The server answered but refused: polling can still work, so log and go on.
             log.warning("bot_startup_call_failed", extra={"error": type(exc).__name__})
+        if self.sis_events is not None:
+            await self.sis_events.start()
         await self.dispatcher.start_polling(
             self.bot,
             handle_as_tasks=handle_as_tasks,
@@ -104,6 +123,8 @@ class Runtime:
         if self._closed:
             return
         self._closed = True
+        if self.sis_events is not None:
+            await self.sis_events.stop()
         from ownerbot.upstream.sis.client import close_sis_client
 
         await close_sis_client()
@@ -124,6 +145,7 @@ async def build_runtime(
 
     `engine` and `state` may be passed in when the caller already opened them (e.g. for preflight).
     """
+    templates = load_templates()  # first: a broken catalog stops start-up before any side effect
     if migrate:
         await upgrade(settings.resolved_database_url)
     engine = engine or create_engine(settings)
@@ -138,6 +160,7 @@ async def build_runtime(
         audit=audit,
         access=AccessPolicy(settings, state, audit),
         upstream=upstream,
+        capabilities=CapabilityService(settings, state, modes=upstream),  # cached in the state store
     )
     redis_url = (
         settings.redis_url.get_secret_value() if settings.redis_url and state.backend == "redis" else None
@@ -147,12 +170,10 @@ async def build_runtime(
     # The ACTION pipeline sends Telegram messages (notify_team, crash notices) through this bot, so it is
     # wired once the bot exists; its start-up recovery runs from the actions router's startup hook.
     services = dataclasses.replace(
-        services, actions=build_action_services(settings, engine, audit, AiogramMessenger(bot))
+        # Read tools and catalog actions follow the mode of the moment (/upstream).
+        services,
+        actions=build_action_services(settings, engine, audit, AiogramMessenger(bot), upstream=upstream),
     )
-    if services.actions is not None:  # read tools answer from the mode of the moment (/upstream)
-        services = dataclasses.replace(
-            services, actions=dataclasses.replace(services.actions, provider_for=upstream.provider)
-        )
     # Reports (ownerbot/reports/): PNG/PDF over the read tools, reading the data source the actions use.
     if services.actions is not None:
         services = dataclasses.replace(
@@ -161,10 +182,29 @@ async def build_runtime(
                 settings,
                 services.actions.provider_for,
                 audit,
-                tool_services=build_tool_services(settings, create_session_factory(engine), audit.repository),
+                tool_services=build_tool_services(
+                    settings,
+                    create_session_factory(engine),
+                    audit.repository,
+                    state=state,
+                    modes=upstream,
+                    capabilities=services.capabilities,
+                ),
             ),
         )
+    services = dataclasses.replace(services, templates=templates)
     dispatcher = build_dispatcher(services, build_fsm_storage(redis_url))
+    sis_events = build_event_ingestion(
+        settings,
+        create_session_factory(engine),
+        active=lambda: upstream.selected is not UpstreamMode.DEMO,
+    )
     return Runtime(
-        settings=settings, engine=engine, state=state, services=services, bot=bot, dispatcher=dispatcher
+        settings=settings,
+        engine=engine,
+        state=state,
+        services=services,
+        bot=bot,
+        dispatcher=dispatcher,
+        sis_events=sis_events,
     )

@@ -18,6 +18,7 @@ from ownerbot.tools.contract import Risk, Tenant
 
 if TYPE_CHECKING:
     from ownerbot.actions.ports import ChatMessenger
+    from ownerbot.services.notifications.service import NotificationServices
     from ownerbot.upstream.annotations import OrderAnnotations
     from ownerbot.upstream.base import UpstreamProvider
     from ownerbot.upstream.catalog import CatalogActions
@@ -112,6 +113,8 @@ class ActionDeps:
     manager_chat_ids: tuple[int, ...] = ()
     # The shop catalog operations (prices, FX, publish, discounts): DEMO tables or SIS.
     catalog: CatalogActions | None = None
+    # Owner notification settings and the digest builder (ntf_* tools).
+    notifications: NotificationServices | None = None
 
 
 @dataclass(frozen=True)

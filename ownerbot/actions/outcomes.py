@@ -130,10 +130,20 @@ class ConfirmDecision(BaseModel):
     reason: str | None = None  # why a press was refused as tampered (audited, not shown)
 
 
+class OutcomeUnknown(Exception):
+    """Raised by a commit whose upstream write was sent but whose answer was lost: it may or may not
+    have applied. The pipeline ends the action `unknown` (never retried) and the owner is told to check."""
+
+    def __init__(self, code: ErrorCode, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
 class CommitStatus(StrEnum):
     COMMITTED = "committed"
     FAILED = "failed"
-    UNKNOWN = "unknown"  # the commit timed out: it may or may not have applied
+    UNKNOWN = "unknown"  # timed out, or the upstream's answer was lost: it may or may not have applied
     FORCE_REQUIRED = "force_required"  # the upstream asked for force; nothing was applied
 
 

@@ -44,6 +44,7 @@ from ownerbot.actions.outcomes import (
     ConfirmDecision,
     ConfirmPress,
     ConfirmStatus,
+    OutcomeUnknown,
     PreviewOutcome,
     PreviewStatus,
     TokenView,
@@ -61,11 +62,15 @@ from ownerbot.tools.contract import ErrorCode, Risk, Tenant, ToolFailure, ToolKi
 from ownerbot.tools.registry import ToolRegistry, ToolSpec
 from ownerbot.tools.validation import validate_payload
 from ownerbot.upstream.base import ProviderNotSupported, ProviderUnavailable, UpstreamProvider
+from ownerbot.upstream.deadline import deadline_at
 
 log = logging.getLogger(__name__)
 
 DEFAULT_PREVIEW_TIMEOUT_SEC = 15.0
 DEFAULT_COMMIT_TIMEOUT_SEC = 60.0
+# `preview.details` key holding where a SIS-target action was previewed (DEMO or SIS): a commit after a
+# mode switch would apply a plan bound to one shop (e.g. its product ids) to the other, so it is refused.
+UPSTREAM_TARGET_DETAIL = "upstream_target"
 
 _FINAL_STATUS: dict[CommitStatus, ExecutionStatus] = {
     CommitStatus.COMMITTED: "committed",
@@ -109,6 +114,7 @@ class ActionPipeline:
         commit_timeout_sec: float = DEFAULT_COMMIT_TIMEOUT_SEC,
         worker_id: str | None = None,
         after_claim: Callable[[Claim], Awaitable[None]] | None = None,
+        upstream_target_for: Callable[[], str] | None = None,
     ) -> None:
         """`clock` is public (`pipeline.clock`) so tests can move time; `after_claim` is a test hook
         that runs between the claim and the commit (crash tests block there)."""
@@ -126,6 +132,7 @@ class ActionPipeline:
         self._commit_timeout = commit_timeout_sec
         self.worker_id = worker_id or secrets.token_hex(8)
         self._after_claim = after_claim
+        self._upstream_target_for = upstream_target_for
         self._live_claims: dict[int, Claim] = {}
 
     def action_spec(self, name: str) -> ToolSpec[Any] | None:
@@ -171,8 +178,11 @@ class ActionPipeline:
         try:
             payload = validate_payload(spec.payload_model, request.payload)
             ctx = self._context(request, cid, now)
-            async with asyncio.timeout(self._preview_timeout):
-                preview = await spec.action.preview(payload, ctx)
+            async with asyncio.timeout(self._preview_timeout) as deadline:
+                with deadline_at(deadline.when()):  # the SIS client ends (and counts) its call first
+                    preview = await spec.action.preview(payload, ctx)
+            if spec.action.target_system == "SIS" and self._upstream_target_for is not None:
+                preview.details[UPSTREAM_TARGET_DETAIL] = self._upstream_target_for()
             bound = payload
             if preview.bound_payload is not None:
                 bound = validate_payload(spec.payload_model, preview.bound_payload)
@@ -403,6 +413,7 @@ class ActionPipeline:
                 force=claim.forced,
                 idempotency_key=claim.idempotency_key,
             )
+            self._check_upstream_target(view, hooks)
             async with asyncio.timeout(self._commit_timeout):
                 result = await hooks.commit(payload, ctx)
             status = CommitStatus.FAILED if result.status == "failed" else CommitStatus.COMMITTED
@@ -432,6 +443,10 @@ class ActionPipeline:
                 code=ErrorCode.TIMEOUT,
                 message=f"No answer within {self._commit_timeout:g} s; check manually.",
             )
+        except OutcomeUnknown as exc:
+            # The write left but its answer did not come back: never repeated, the owner checks.
+            status = CommitStatus.UNKNOWN
+            error = ActionError(code=exc.code, message=exc.message)
         except ToolFailure as failure:
             error = ActionError(code=failure.code, message=failure.message)
         except ProviderNotSupported:
@@ -529,6 +544,19 @@ class ActionPipeline:
         await self._tamper(press, "malformed_callback")
 
     # -- helpers --------------------------------------------------------------------------------
+
+    def _check_upstream_target(self, view: TokenView, hooks: ActionHooks[Any]) -> None:
+        """Refuse a SIS-target commit when the upstream mode moved since its preview (DEMO ↔ SIS)."""
+        previewed = view.preview.details.get(UPSTREAM_TARGET_DETAIL)
+        if hooks.target_system != "SIS" or self._upstream_target_for is None or previewed is None:
+            return
+        now = self._upstream_target_for()
+        if now != previewed:
+            raise ToolFailure(
+                ErrorCode.VALIDATION_ERROR,
+                f"The data source changed since the preview ({previewed} → {now}); nothing was done. "
+                "Run the action again.",
+            )
 
     def _target(self, action: str) -> str | None:
         spec = self.action_spec(action)

@@ -5,7 +5,7 @@ The bot implements `ChatMessenger` with aiogram (`ownerbot/bot/messenger.py`); t
 
 from __future__ import annotations
 
-from typing import Protocol
+from typing import Protocol, runtime_checkable
 
 
 class DeliveryError(Exception):
@@ -22,3 +22,12 @@ class ChatMessenger(Protocol):
     async def send_text(self, chat_id: int, text: str, *, silent: bool = False, html: bool = False) -> None:
         """Deliver `text`; `html` enables Telegram HTML markup (off for texts typed by people)."""
         ...
+
+
+@runtime_checkable
+class ArtifactMessenger(ChatMessenger, Protocol):
+    """A messenger that also sends files (notifications send report PNGs and PDFs)."""
+
+    async def send_photo(self, chat_id: int, data: bytes, filename: str, *, caption: str = "") -> None: ...
+
+    async def send_document(self, chat_id: int, data: bytes, filename: str, *, caption: str = "") -> None: ...

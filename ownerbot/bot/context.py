@@ -15,6 +15,8 @@ from ownerbot.state.base import StateStore
 if TYPE_CHECKING:
     from ownerbot.actions.wiring import ActionServices
     from ownerbot.reports.service import ReportService
+    from ownerbot.services.sis_capabilities import CapabilityService
+    from ownerbot.templates.loader import TemplateCatalog
     from ownerbot.upstream.modes import UpstreamModeService
 
 
@@ -34,3 +36,7 @@ class BotServices:
     # DEMO / SIS_HTTP / AUTO with the runtime override (ownerbot/upstream/modes.py); its `provider` is the
     # read tools' `provider_for`. Wired by runtime.build_runtime.
     upstream: UpstreamModeService | None = None
+    # Which SIS action families answer (services/sis_capabilities.py); wired by runtime.build_runtime.
+    capabilities: CapabilityService | None = None
+    # The template catalog (ownerbot/templates/): menus, the generic runner, free text. Loaded at start.
+    templates: TemplateCatalog | None = None

@@ -5,6 +5,7 @@ from __future__ import annotations
 from aiogram import Bot
 from aiogram.enums import ParseMode
 from aiogram.exceptions import TelegramAPIError
+from aiogram.types import BufferedInputFile
 
 from ownerbot.actions.ports import DeliveryError
 
@@ -26,5 +27,19 @@ class AiogramMessenger:
                 parse_mode=ParseMode.HTML if html else None,
                 disable_notification=silent,
             )
+        except TelegramAPIError as exc:
+            raise DeliveryError(type(exc).__name__, str(exc)[:_ERROR_TEXT_CHARS]) from exc
+
+    async def send_photo(self, chat_id: int, data: bytes, filename: str, *, caption: str = "") -> None:
+        try:
+            upload = BufferedInputFile(data, filename=filename)
+            await self._bot.send_photo(chat_id, upload, caption=caption or None, parse_mode=None)
+        except TelegramAPIError as exc:
+            raise DeliveryError(type(exc).__name__, str(exc)[:_ERROR_TEXT_CHARS]) from exc
+
+    async def send_document(self, chat_id: int, data: bytes, filename: str, *, caption: str = "") -> None:
+        try:
+            upload = BufferedInputFile(data, filename=filename)
+            await self._bot.send_document(chat_id, upload, caption=caption or None, parse_mode=None)
         except TelegramAPIError as exc:
             raise DeliveryError(type(exc).__name__, str(exc)[:_ERROR_TEXT_CHARS]) from exc

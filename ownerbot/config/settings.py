@@ -124,6 +124,8 @@ class Settings(BaseSettings):
     sis_retry_backoff_base_sec: float = Field(0.7, ge=0, le=60)
     sis_breaker_failures: int = Field(3, ge=1, le=100)
     sis_breaker_cooldown_sec: float = Field(30.0, gt=0, le=3600)
+    sis_events_push_secret: SecretStr | None = None  # HMAC key of pushed events (docs/sis-events.md)
+    sis_events_push_listen: str | None = None  # host:port of the push endpoint; unset: no endpoint
     upstream_runtime_toggle_enabled: bool = True
     upstream_redis_key: str = "ownerbot:upstream_mode"
 
@@ -232,7 +234,19 @@ class Settings(BaseSettings):
             raise ValueError("unsupported scheme")
         return value
 
-    @field_validator("bot_token", "sis_ownerbot_api_key", "openai_api_key", "webhook_secret")
+    @field_validator("sis_events_push_listen")
+    @classmethod
+    def _listen(cls, value: str | None) -> str | None:
+        if value is None or not value.strip():
+            return None
+        _host, sep, port = value.strip().rpartition(":")
+        if not sep or not port.isdigit() or not 0 <= int(port) <= 65535:
+            raise ValueError("expected host:port")
+        return value.strip()
+
+    @field_validator(
+        "bot_token", "sis_ownerbot_api_key", "openai_api_key", "webhook_secret", "sis_events_push_secret"
+    )
     @classmethod
     def _blank_secret_is_absent(cls, value: SecretStr | None) -> SecretStr | None:
         if value is None or not value.get_secret_value().strip():
@@ -263,7 +277,13 @@ class Settings(BaseSettings):
     def secret_values(self) -> list[str]:
         """Every configured secret value (and secret-bearing URL), for log redaction and leak tests."""
         values: list[str] = []
-        for name in ("bot_token", "sis_ownerbot_api_key", "openai_api_key", "webhook_secret"):
+        for name in (
+            "bot_token",
+            "sis_ownerbot_api_key",
+            "openai_api_key",
+            "webhook_secret",
+            "sis_events_push_secret",
+        ):
             secret = getattr(self, name)
             if secret is not None:
                 values.append(secret.get_secret_value())

@@ -37,6 +37,14 @@ class Probe(BaseModel):
     error: str | None = None
 
 
+class DriftInfo(BaseModel):
+    """A SIS answer field that does not match the contract (recorded by the SIS client)."""
+
+    endpoint: str
+    field: str
+    problem: str
+
+
 class Diagnostics(BaseModel):
     """Everything `/systems` shows. Secrets appear only as booleans."""
 
@@ -55,6 +63,8 @@ class Diagnostics(BaseModel):
     owner_count: int
     manager_chat_count: int
     preflight: PreflightReport
+    contract_check_enabled: bool = True
+    contract_drift: list[DriftInfo] = []
 
 
 def _version(package: str) -> str:
@@ -123,4 +133,17 @@ async def collect_diagnostics(
         owner_count=len(settings.owner_ids),
         manager_chat_count=len(settings.manager_chat_ids),
         preflight=await run_preflight(settings, engine=engine, state=state),
+        contract_check_enabled=settings.sis_contract_check_enabled,
+        contract_drift=_contract_drift(modes),
     )
+
+
+def _contract_drift(modes: UpstreamModeService | None) -> list[DriftInfo]:
+    """Drift the SIS client recorded (SIS_CONTRACT_CHECK_ENABLED), newest first."""
+    client = modes.sis_client() if modes is not None else None
+    if client is None:
+        return []
+    return [
+        DriftInfo(endpoint=w.endpoint, field=w.field, problem=w.problem)
+        for w in reversed(client.drift_warnings())
+    ]

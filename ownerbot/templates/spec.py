@@ -18,7 +18,8 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 # Template ids are used in callback data (≤ 64 bytes with the prefix), audit rows and phrase tables.
 ID_PATTERN = r"^[A-Z][A-Z0-9_]{2,39}$"
-INPUT_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,31}(\.[a-z][a-z0-9_]{0,31})?$"
+# 48 characters a part: SIS settings keys such as `reprice_schedule_notify_on_success` (34) are input keys.
+INPUT_KEY_PATTERN = r"^[a-z][a-z0-9_]{0,47}(\.[a-z][a-z0-9_]{0,47})?$"
 # Runner built-ins: operations of the bot itself rather than of the business (Advanced and Systems
 # sections). They are listed here so the catalog check can reject an unknown one.
 BUILTIN_PREFIX = "builtin:"
@@ -163,6 +164,9 @@ class TemplateSpec(_Spec):
     requires: tuple[str, ...] = ()
     # List answers are shown page by page (◀️ ▶️) from the stored answer, without a new query.
     paginate: bool = False
+    # Actions only: show the preview (what would change) and stop, with no confirm button — a question
+    # such as «нужно ли обновлять цены?» (PRC_FX_PREVIEW) asked of the same tool that applies.
+    preview_only: bool = False
 
     @property
     def is_builtin(self) -> bool:
@@ -182,6 +186,8 @@ class TemplateSpec(_Spec):
             raise ValueError("a report template has confirm: none")
         if self.kind is TemplateKind.ACTION and self.confirm is ConfirmPolicy.NONE:
             raise ValueError("an action template needs confirm: if_needed or always")
+        if self.preview_only and self.kind is not TemplateKind.ACTION:
+            raise ValueError("`preview_only` applies to action templates only")
         if self.render in (RenderMode.PNG, RenderMode.PDF) and self.report is None:
             raise ValueError("png/pdf templates name their renderer in `report`")
         if self.render not in (RenderMode.PNG, RenderMode.PDF) and self.report is not None:

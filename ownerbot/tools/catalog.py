@@ -12,7 +12,10 @@ TOOL_MODULES: tuple[str, ...] = (
     "ownerbot.tools.read.sales",
     "ownerbot.tools.read.ops",
     "ownerbot.tools.read.catalog",
+    "ownerbot.tools.read.system",
     "ownerbot.tools.actions",
+    "ownerbot.tools.read.notifications",
+    "ownerbot.tools.actions.ntf_specs",
 )
 
 

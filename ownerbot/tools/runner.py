@@ -38,12 +38,15 @@ from ownerbot.tools.registry import ToolContext, ToolRegistry, ToolSpec
 from ownerbot.tools.validation import validate_payload
 from ownerbot.tools.verifier import verify_response
 from ownerbot.upstream.base import ProviderNotSupported, ProviderUnavailable, UpstreamProvider
+from ownerbot.upstream.deadline import deadline_at
 from ownerbot.upstream.fallback import DEMO_FALLBACK_CODE, DEMO_FALLBACK_TEXT, fallback_scope
 
 log = logging.getLogger(__name__)
 
 EVENT_STARTED = "tool_call_started"
 EVENT_FINISHED = "tool_call_finished"
+# The owner-facing bound of one tool call (past ~10 s attention is lost, TELEGRAM.md). Upstream clients
+# see it through `upstream.deadline` and end their own calls before it (SIS_TIMEOUT_SEC may be longer).
 DEFAULT_TIMEOUT_SEC = 10.0
 # Audit columns are bounded (action_name 128, correlation_id 64); names from outside may be anything.
 _AUDIT_NAME_CHARS = 64
@@ -259,7 +262,9 @@ class ToolRunner:
         deadline = asyncio.timeout(self._timeout_sec)
         try:
             async with deadline:
-                result = await spec.handler(payload, context)
+                # Published so the SIS client fails (and tells its breaker) before this deadline cancels it.
+                with deadline_at(deadline.when()):
+                    result = await spec.handler(payload, context)
         except TimeoutError:
             # A TimeoutError raised by the tool itself (a driver's own timeout) is a failure, not ours.
             if deadline.expired():

@@ -21,7 +21,8 @@ from pydantic import BaseModel, ConfigDict, Field, model_validator
 if TYPE_CHECKING:
     from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
-    from ownerbot.config.settings import Settings
+    from ownerbot.config.settings import Settings, UpstreamMode
+    from ownerbot.upstream.sis.client import SisClient
 
 RoundingMode = Literal["CEIL_INT", "CEIL_0_50", "CEIL_0_99", "CEIL_STEP"]
 ProductStatus = Literal["ACTIVE", "HIDDEN", "ARCHIVED"]
@@ -41,6 +42,9 @@ COMPARE_AT_CLEARED = "COMPARE_AT_CLEARED"
 UNKNOWN_IDS = "UNKNOWN_IDS"
 CHANGED_SINCE_REPRICE = "CHANGED_SINCE_REPRICE"
 SNAPSHOT_NOT_REFRESHED = "SNAPSHOT_NOT_REFRESHED"
+# SIS publish by `stock_lte`: ids resolved through the read gateway (`:n` found; truncated `:listed/total`).
+STOCK_IDS_FROM_INVENTORY = "STOCK_IDS_FROM_INVENTORY"
+STOCK_LIST_TRUNCATED = "STOCK_LIST_TRUNCATED"
 
 FX_SETTINGS_KEYS: tuple[str, ...] = (
     "reprice_schedule_mode",
@@ -84,6 +88,22 @@ class CatalogIdempotencyConflict(CatalogError):
     """The Idempotency-Key was used before for a different request."""
 
     code = "IDEMPOTENCY_CONFLICT"
+
+
+class CatalogUpstreamError(CatalogError):
+    """The shop's system refused or failed (auth, endpoint absent, unavailable): `code` says which."""
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None, *, code: str) -> None:
+        super().__init__(message, details)
+        self.code = code
+
+
+class CatalogOutcomeUnknown(CatalogUpstreamError):
+    """A write reached (or may have reached) the shop's system but its answer was lost: it may or may
+    not have applied. Never retried; the action ends `unknown` and the owner is told to check."""
+
+    def __init__(self, message: str, details: dict[str, Any] | None = None) -> None:
+        super().__init__(message, details, code="SIS_UNAVAILABLE")
 
 
 class CatalogForceRequired(CatalogError):
@@ -169,14 +189,18 @@ class FxAutoParams(_Params):
 
 
 class ProductsPublishParams(_Params):
+    """`stock_lte` (products with stock ≤ N) is OwnerBot's filter, not the contract's: DEMO filters by it,
+    SIS resolves it to `product_ids` through the read gateway first (`SisCatalogActions`)."""
+
     product_ids: list[int] | None = Field(default=None, min_length=1, max_length=1000)
     status_from: ProductStatus | None = None
+    stock_lte: int | None = Field(default=None, ge=0, le=999)
     target_status: ProductStatus
 
     @model_validator(mode="after")
     def _some_filter(self) -> ProductsPublishParams:
-        if self.product_ids is None and self.status_from is None:
-            raise ValueError("give product_ids or status_from")
+        if self.product_ids is None and self.status_from is None and self.stock_lte is None:
+            raise ValueError("give product_ids, status_from or stock_lte")
         return self
 
 
@@ -438,13 +462,35 @@ class CatalogActions(Protocol):
 
 
 def build_catalog_actions(
-    settings: Settings, session_factory: async_sessionmaker[AsyncSession]
+    settings: Settings,
+    session_factory: async_sessionmaker[AsyncSession],
+    *,
+    mode: UpstreamMode | None = None,
+    sis_client: SisClient | None = None,
 ) -> CatalogActions | None:
-    """DEMO acts on its own tables; SIS modes get a client later (None: the tools answer unavailable)."""
+    """The catalog of `mode` (default: the configured one): DEMO acts on its own tables; SIS_HTTP and
+    AUTO act on SIS (AUTO never writes to DEMO); None when SIS is not configured."""
     from ownerbot.config.settings import UpstreamMode
 
-    if settings.upstream_mode is UpstreamMode.DEMO:
+    mode = mode or settings.upstream_mode
+    if mode is UpstreamMode.DEMO:
         from ownerbot.upstream.demo.catalog_ops import DemoCatalogActions
 
         return DemoCatalogActions(session_factory, currency=settings.shop_currency)
-    return None
+    if sis_client is None:
+        if not settings.sis_base_url or settings.sis_ownerbot_api_key is None:
+            return None
+        from ownerbot.upstream.sis.client import get_sis_client
+
+        sis_client = get_sis_client(settings)
+    from ownerbot.upstream.sis.catalog_actions import SisCatalogActions
+
+    if not settings.shop_id.isdigit():
+        raise ValueError(f"SHOP_ID must be an integer for SIS actions, got {settings.shop_id!r}")
+    return SisCatalogActions(
+        sis_client,
+        shop_id=int(settings.shop_id),
+        currency=settings.shop_currency,
+        # Previews carry no actor in the protocol; SIS wants one on every body (an allowed admin).
+        preview_actor_id=min(settings.owner_ids) if settings.owner_ids else None,
+    )

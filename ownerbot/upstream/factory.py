@@ -60,9 +60,15 @@ def build_provider(
     if sis_client is None:
         sis = DisconnectedSisProvider()
     else:
+        from ownerbot.upstream.sis.event_readers import SisEventReaders
         from ownerbot.upstream.sis.provider import SisProvider
 
-        sis = SisProvider(sis_client, tz=settings.shop_timezone, currency=settings.shop_currency)
+        sis = SisProvider(
+            sis_client,
+            tz=settings.shop_timezone,
+            currency=settings.shop_currency,
+            events=SisEventReaders(session_factory, currency=settings.shop_currency),
+        )
     if mode is UpstreamMode.AUTO:
         from ownerbot.upstream.modes import AutoProvider
 

@@ -12,9 +12,27 @@ from aiogram.types import Chat, TelegramObject, Update, User
 
 from ownerbot.bot.context import BotServices
 from ownerbot.bot.update_kind import update_kind
-from ownerbot.i18n import pick_locale, t
+from ownerbot.i18n import SUPPORTED_LOCALES, pick_locale, t
+from ownerbot.state.base import StateStoreUnavailable
 
 log = logging.getLogger(__name__)
+
+
+def locale_key(user_id: int) -> str:
+    """Where `/lang` keeps an owner's language (it overrides Telegram's `language_code`)."""
+    return f"owner:lang:{user_id}"
+
+
+async def _owner_locale(services: BotServices, user: User | None) -> str:
+    stored = None
+    if user is not None:
+        try:
+            stored = await services.state.get(locale_key(user.id))
+        except StateStoreUnavailable:
+            stored = None
+    if stored in SUPPORTED_LOCALES:
+        return str(stored)
+    return pick_locale(user.language_code if user else None)
 
 
 class OwnerGateMiddleware(BaseMiddleware):
@@ -29,7 +47,7 @@ class OwnerGateMiddleware(BaseMiddleware):
         chat: Chat | None = data.get("event_chat")
         user_id = user.id if user else None
         if services.access.is_owner(user_id):
-            data["locale"] = pick_locale(user.language_code if user else None)
+            data["locale"] = await _owner_locale(services, user)
             return await handler(event, data)
 
         kind = update_kind(event) if isinstance(event, Update) else "unknown"

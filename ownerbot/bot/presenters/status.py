@@ -9,6 +9,7 @@ from ownerbot.services.diagnostics import Diagnostics, RuntimeStatus
 from ownerbot.services.preflight import Level
 from ownerbot.services.upstream_status import UpstreamStatus
 
+DRIFT_SHOWN = 8
 _ICONS = {Level.OK: "✅", Level.WARN: "⚠️", Level.FAIL: "⛔"}
 
 
@@ -84,6 +85,27 @@ def upstream_detail_lines(up: UpstreamStatus, locale: str) -> list[str]:
     return lines
 
 
+def drift_lines(d: Diagnostics, locale: str) -> list[str]:
+    """SIS contract drift: each endpoint and field that no longer matches (SIS_CONTRACT_CHECK_ENABLED)."""
+    if not d.contract_check_enabled:
+        return [t("system.drift.disabled", locale)]
+    if not d.contract_drift:
+        return [t("system.drift.none", locale)] if d.sis_base_url else []
+    shown = d.contract_drift[:DRIFT_SHOWN]
+    lines = [t("system.drift.title", locale, count=len(d.contract_drift))]
+    lines += [
+        t(
+            "system.drift.item",
+            locale,
+            endpoint=escape(w.endpoint),
+            field=escape(w.field),
+            problem=escape(w.problem),
+        )
+        for w in shown
+    ]
+    return lines
+
+
 def systems_text(d: Diagnostics, locale: str) -> str:
     db_state = (
         t("systems.db_ok", locale, latency=d.database.latency_ms)
@@ -117,6 +139,7 @@ def systems_text(d: Diagnostics, locale: str) -> str:
             sis_key=_presence(d.sis_key_present, locale),
         ),
         *upstream_detail_lines(d.status.upstream, locale),
+        *drift_lines(d, locale),
         t(
             "systems.providers",
             locale,

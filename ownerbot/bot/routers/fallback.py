@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from aiogram import F, Router
+from aiogram import Bot, F, Router
 from aiogram.types import CallbackQuery, Message
 
-from ownerbot.bot.keyboards.main_menu import main_menu
+from ownerbot.bot.context import BotServices
+from ownerbot.bot.template_panel import open_panel
 from ownerbot.i18n import t
 
 
@@ -21,11 +22,11 @@ async def edited_message(message: Message) -> None:
     """Edits of earlier messages are ignored on purpose: re-running a request on edit would surprise."""
 
 
-async def stale_button(query: CallbackQuery, locale: str) -> None:
+async def stale_button(query: CallbackQuery, bot: Bot, services: BotServices, locale: str) -> None:
     """A button from an old panel (or forged data): say the menu was refreshed and redraw it."""
     await query.answer(t("menu.stale", locale))
     if isinstance(query.message, Message):
-        await query.message.answer(t("start.pick", locale), reply_markup=main_menu(locale))
+        await open_panel(bot, query.message.chat.id, services, locale)
 
 
 def build_router() -> Router:

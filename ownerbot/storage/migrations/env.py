@@ -13,7 +13,13 @@ from sqlalchemy.engine import Connection
 
 # demo_models / action_models register their tables on Base.metadata; without the import autogenerate and
 # schema comparisons would see them as unknown tables to drop.
-from ownerbot.storage import action_models, catalog_models, demo_models  # noqa: F401
+from ownerbot.storage import (  # noqa: F401
+    action_models,
+    catalog_models,
+    demo_models,
+    event_models,
+    notification_models,
+)
 from ownerbot.storage.engine import create_engine_for_url
 from ownerbot.storage.models import Base
 

@@ -11,11 +11,13 @@ from contextlib import contextmanager
 from decimal import Decimal
 
 from ownerbot.actions.contract import MAX_EXAMPLES, ActionContext, ActionExample, ForceRequired
+from ownerbot.actions.outcomes import OutcomeUnknown
 from ownerbot.tools.contract import ErrorCode, ToolFailure
 from ownerbot.upstream.catalog import (
     CatalogActions,
     CatalogError,
     CatalogForceRequired,
+    CatalogOutcomeUnknown,
     PriceChange,
     StateChange,
 )
@@ -59,6 +61,8 @@ def catalog_errors() -> Iterator[None]:
         yield
     except CatalogForceRequired as exc:
         raise ForceRequired(exc.message) from exc
+    except CatalogOutcomeUnknown as exc:
+        raise OutcomeUnknown(ErrorCode(exc.code), exc.message) from exc
     except CatalogError as exc:
         try:
             code = ErrorCode(exc.code)

@@ -933,7 +933,12 @@ class DemoCatalogActions:
             query = self._locked(session, query)
         rows = list((await session.scalars(query)).all())
         warnings = self._unknown(params.product_ids, {p.id for p in rows})
-        matched = [p for p in rows if params.status_from is None or p.status == params.status_from]
+        matched = [
+            p
+            for p in rows
+            if (params.status_from is None or p.status == params.status_from)
+            and (params.stock_lte is None or p.stock <= params.stock_lte)
+        ]
         return matched, [p for p in matched if p.status != params.target_status], warnings
 
     async def products_publish_preview(self, params: ProductsPublishParams) -> StatePreview:

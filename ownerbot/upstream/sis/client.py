@@ -2,7 +2,10 @@
 
 Reads go to `/ownerbot/v1/...` with `X-API-Key`, actions to `/ownerbot/v1/actions/...` with
 `X-OWNERBOT-KEY`; every request carries `X-CORRELATION-ID`, writes `X-ACTOR-TG-ID`, `/fx/apply` an
-`Idempotency-Key`. A whole call — retries included — is bounded by `SIS_TIMEOUT_SEC`; the connect
+`Idempotency-Key`. A whole call — retries included — is bounded by `SIS_TIMEOUT_SEC`, and also by
+most of the time left until the caller's deadline (`upstream.deadline`, set by the tool runner), so the
+client's own timeout fires first: the failure is counted by the breaker and AUTO keeps time to answer
+from DEMO. A call cancelled after the caller's deadline passed counts as a failure too. The connect
 timeout is shorter, so a dead host fails fast and leaves time for a retry.
 
 Retries (tenacity, exponential backoff from `SIS_RETRY_BACKOFF_BASE_SEC` with jitter, at most
@@ -35,6 +38,7 @@ from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait
 from ownerbot.config.settings import Settings
 from ownerbot.observability.correlation import current_correlation_id, new_correlation_id
 from ownerbot.tools.contract import ErrorCode
+from ownerbot.upstream.deadline import deadline_passed, time_left
 from ownerbot.upstream.sis.breaker import BreakerSnapshot, BreakerState, CircuitBreaker
 from ownerbot.upstream.sis.contract import (
     ENDPOINTS,
@@ -57,6 +61,11 @@ CONNECT_TIMEOUT_CAP_SEC = 3.0
 MAX_DRIFT_WARNINGS = 50
 MAX_BACKOFF_SEC = 5.0
 CIRCUIT_OPEN_DETAIL = "SIS is unavailable (recent calls failed), try later"
+# Of the time left until the caller's deadline, this share is kept for what follows a failed SIS call
+# (AUTO's DEMO answer, the reply); the rest bounds the SIS call.
+FALLBACK_RESERVE_SHARE = 0.2
+NO_TIME_DETAIL = "no time left for SIS before the request's deadline"
+CANCELLED_DETAIL = "SIS did not answer before the request's deadline"
 
 Params = Mapping[str, str | int | float | bool | date | None]
 
@@ -265,6 +274,16 @@ class SisClient:
             headers["X-ACTOR-TG-ID"] = str(actor_tg_id)
         if idempotency_key:
             headers["Idempotency-Key"] = idempotency_key
+        budget = self.call_budget()
+        if budget <= 0:
+            # The caller has no time left: SIS was never asked, so the breaker learns nothing.
+            raise SisError(
+                ErrorCode.SIS_UNAVAILABLE,
+                NO_TIME_DETAIL,
+                endpoint=endpoint.key,
+                transient=True,
+                correlation_id=correlation_id,
+            )
         if not self.breaker.try_acquire():
             raise SisError(
                 ErrorCode.SIS_UNAVAILABLE,
@@ -297,7 +316,7 @@ class SisClient:
         json_body = body if method != "GET" else None
         attempts = 0
         try:
-            async with asyncio.timeout(self._timeout):
+            async with asyncio.timeout(budget):
                 async for attempt in retrying:
                     with attempt:
                         attempts += 1
@@ -307,7 +326,7 @@ class SisClient:
         except TimeoutError:
             error = SisError(
                 ErrorCode.SIS_UNAVAILABLE,
-                f"SIS did not answer within {self._timeout:g} s, try later",
+                f"SIS did not answer within {budget:.3g} s, try later",
                 endpoint=endpoint.key,
                 transient=True,
                 outcome_unknown=not endpoint.safe,
@@ -324,11 +343,29 @@ class SisClient:
                 self.breaker.record_success()  # SIS answered: it is up
             log.warning("sis_call_failed", extra=self._log_extra(endpoint, error, attempts, correlation_id))
             raise
+        except asyncio.CancelledError:
+            if deadline_passed():
+                # The caller gave up on SIS at its deadline: as much a failure as our own timeout.
+                self.breaker.record_failure(CANCELLED_DETAIL)
+                log.warning(
+                    "sis_call_cancelled_at_deadline",
+                    extra={"endpoint": endpoint.key, "attempts": attempts, "correlation_id": correlation_id},
+                )
+            else:  # shutdown or the like: nothing learnt about SIS
+                self.breaker.release_probe()
+            raise
         except BaseException:
             self.breaker.release_probe()
             raise
         self.breaker.record_success()
         return parsed
+
+    def call_budget(self) -> float:
+        """Seconds one call may take: `SIS_TIMEOUT_SEC`, or less when the caller's deadline is nearer."""
+        left = time_left()
+        if left is None:
+            return self._timeout
+        return min(self._timeout, left * (1 - FALLBACK_RESERVE_SHARE))
 
     @staticmethod
     def _log_extra(endpoint: Endpoint, error: SisError, attempts: int, correlation_id: str) -> dict[str, Any]:

@@ -4,7 +4,9 @@ Covered: sales `kpi_totals` (`/kpi/summary`), `daily_series` (`/revenue/trend`),
 (`/products/top`), `funnel` (`/funnel`); ops `search_orders` (`/orders/search`), `order_detail`
 (`/orders/{order_id}`), `inventory` (`/inventory/status`), `unanswered_threads` (`/chats/unanswered`),
 `access` (`/access/summary`). Every other question raises `ProviderNotSupported` (the tool answers
-`NOT_SUPPORTED`), as does a bare 404 from SIS (the endpoint is absent there).
+`NOT_SUPPORTED`), as does a bare 404 from SIS (the endpoint is absent there). With `events` (stored SIS
+events, `event_readers.py`), `renewals` and `nudges` answer from events, and `funnel`/`access` fall
+back to them when the gateway answers 404 (source `sis:events`).
 
 Answers are mapped onto the same DTOs as DEMO. Their `sources` are the gateway path
 (`/ownerbot/v1/kpi/summary`); tools prefix them with `sis:`. Failures keep their SIS code:
@@ -58,6 +60,7 @@ from ownerbot.upstream.sales import (
 from ownerbot.upstream.sis.client import ReadResult, SisClient
 from ownerbot.upstream.sis.contract import ENDPOINTS, endpoint_url_path
 from ownerbot.upstream.sis.errors import SisError
+from ownerbot.upstream.sis.event_readers import SisEventReaders
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -103,10 +106,13 @@ def _dec(value: Any, default: Decimal = Decimal("0")) -> Decimal:
 class SisSalesReader:
     """`SalesReader` over the read gateway."""
 
-    def __init__(self, client: SisClient, *, tz: str, currency: str) -> None:
+    def __init__(
+        self, client: SisClient, *, tz: str, currency: str, events: SisEventReaders | None = None
+    ) -> None:
         self._client = client
         self._tz = tz
         self._currency = currency
+        self._events = events
 
     async def kpi_totals(self, window: DayWindow) -> KpiTotals:
         result = await _read(lambda: self._client.kpi_summary(window.start, window.end, window.tz))
@@ -207,7 +213,12 @@ class SisSalesReader:
         )
 
     async def funnel(self, window: DayWindow, now: datetime) -> FunnelData:
-        result = await _read(lambda: self._client.funnel(window.start, window.end, window.tz))
+        try:
+            result = await _read(lambda: self._client.funnel(window.start, window.end, window.tz))
+        except ProviderNotSupported:
+            if self._events is None:
+                raise
+            return await self._events.funnel(window, now)  # no /funnel in this SIS: from events
         d = result.data
         return _build(
             FunnelData,
@@ -235,8 +246,9 @@ class SisSalesReader:
 class SisOpsReader:
     """`OpsReader` over the read gateway."""
 
-    def __init__(self, client: SisClient) -> None:
+    def __init__(self, client: SisClient, events: SisEventReaders | None = None) -> None:
         self._client = client
+        self._events = events
 
     async def search_orders(self, query: OrderQuery, now: datetime) -> OrderPage:
         params: dict[str, str | int | bool | None] = {
@@ -305,14 +317,23 @@ class SisOpsReader:
         not_supported("the team queue summary")
 
     async def access(self, window: DayWindow) -> AccessData:
-        result = await _read(lambda: self._client.access_summary(window.start, window.end))
+        try:
+            result = await _read(lambda: self._client.access_summary(window.start, window.end))
+        except ProviderNotSupported:
+            if self._events is None:
+                raise
+            return await self._events.access(window)  # no /access/summary in this SIS: from events
         return _build(AccessData, result.data, sources=(gateway_path("access_summary"),))
 
     async def renewals(self, window: DayWindow) -> RenewalsData:
-        not_supported("renewals")
+        if self._events is None:
+            not_supported("renewals")
+        return await self._events.renewals(window)
 
     async def nudges(self, window: DayWindow, now: datetime, *, list_limit: int = 10) -> NudgeHealth:
-        not_supported("AutoNudge")
+        if self._events is None:
+            not_supported("AutoNudge")
+        return await self._events.nudges(window, now, list_limit=list_limit)
 
     async def payment_failures(self, since: datetime, until: datetime) -> PaymentFailures:
         not_supported("payment failures")
@@ -324,10 +345,12 @@ class SisProvider:
     name = "SIS"
     source_prefix = "sis:"
 
-    def __init__(self, client: SisClient, *, tz: str, currency: str) -> None:
+    def __init__(
+        self, client: SisClient, *, tz: str, currency: str, events: SisEventReaders | None = None
+    ) -> None:
         self.client = client
-        self._sales = SisSalesReader(client, tz=tz, currency=currency)
-        self._ops = SisOpsReader(client)
+        self._sales = SisSalesReader(client, tz=tz, currency=currency, events=events)
+        self._ops = SisOpsReader(client, events)
 
     @property
     def sales(self) -> SisSalesReader:
