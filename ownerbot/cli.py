@@ -16,7 +16,7 @@ from ownerbot.commands.report_cli import report_app
 from ownerbot.commands.sis_sim_cli import sis_sim_app
 from ownerbot.commands.templates_cli import templates_app
 from ownerbot.commands.tool_cli import tool_app
-from ownerbot.config.settings import Settings, SettingsError, load_settings
+from ownerbot.config.settings import Settings, SettingsError, UpstreamMode, load_settings
 from ownerbot.observability.logging import configure_logging
 
 app = typer.Typer(help="OwnerBot: true reports and safe actions for a shop owner.", no_args_is_help=True)
@@ -91,11 +91,15 @@ def health() -> None:
 def playground(
     host: Annotated[str, typer.Option(help="Address of the chat page and Bot API emulator.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="Port of the chat page and Bot API emulator.")] = 8765,
+    upstream: Annotated[
+        UpstreamMode,
+        typer.Option(help="Data source: DEMO, or SIS_HTTP/AUTO with SIS_BASE_URL and the key from the env."),
+    ] = UpstreamMode.DEMO,
 ) -> None:
     """Local Telegram: a Bot API emulator, the real bot polling it, and a chat page in the browser."""
     from ownerbot.playground.runner import playground_settings, serve_playground
 
-    settings = _settings(**playground_settings())
+    settings = _settings(**playground_settings(upstream.value))
     asyncio.run(serve_playground(settings, host=host, port=port))
 
 

@@ -22,14 +22,18 @@ STRANGER_ID = 200002
 PLAYGROUND_TOKEN = "100000001:PLAYGROUND-local-token-not-a-secret"  # noqa: S105
 
 
-def playground_settings() -> dict[str, Any]:
-    """Embedded defaults for the playground; they override the environment so `make demo` is predictable."""
+def playground_settings(upstream: str = "DEMO") -> dict[str, Any]:
+    """Embedded defaults for the playground; they override the environment so `make demo` is predictable.
+
+    `upstream` other than DEMO keeps the environment's SIS settings (`SIS_BASE_URL`, the key), so the
+    playground can drive a SIS — for example the simulator of `ownerbot sis-sim`.
+    """
     return {
         "bot_token": PLAYGROUND_TOKEN,
         "owner_ids": [DEMO_OWNER_ID],
         "database_url": None,
         "redis_url": None,
-        "upstream_mode": "DEMO",
+        "upstream_mode": upstream,
         "asr_provider": "mock",
         "llm_provider": "OFF",
     }
