@@ -34,6 +34,8 @@ class ActionRequest(BaseModel):
     correlation_id: str | None = Field(default=None, max_length=64)
     # The committed token whose undo this previews (its commit is audited as ACTION_ROLLBACK).
     undo_of: str | None = None
+    # A question, not a change (`TemplateSpec.preview_only`): dry-run only, no confirm token is stored.
+    preview_only: bool = False
 
 
 class ConfirmPress(BaseModel):
@@ -59,6 +61,7 @@ class PreviewStatus(StrEnum):
     READY = "ready"  # a token exists; show ✅ / ❌
     NOOP = "noop"  # nothing to change: no token, no button, `preview.noop_reason` says why
     REJECTED = "rejected"  # verify or the dry run failed: `error`
+    PREVIEW_ONLY = "preview_only"  # asked as a question: the dry run, no token, nothing can be confirmed
 
 
 class PreviewOutcome(BaseModel):

@@ -1,6 +1,7 @@
 """The ACTION pipeline service: the one path from an intent to a change (ACTIONS.md, docs/actions.md).
 
-`preview` verifies and dry-runs, then stores a confirm token bound to the canonical payload. `confirm`
+`preview` verifies and dry-runs, then stores a confirm token bound to the canonical payload (none for a
+no-op or a `preview_only` request, which only asks what would change). `confirm`
 is the quick part of a press — verify the token against the press, then claim it atomically — so an
 entry point can answer the press at once; `execute` does the slow part — commit, finalize, audit — and
 only accepts a `Claim` that this pipeline handed out and the database still shows `in_progress`.
@@ -145,7 +146,10 @@ class ActionPipeline:
     # -- preview --------------------------------------------------------------------------------
 
     async def preview(self, request: ActionRequest) -> PreviewOutcome:
-        """Verify, dry-run and (unless it is a no-op) store a confirm token. Never raises for bad input."""
+        """Verify, dry-run and (unless it is a no-op or `preview_only`) store a confirm token.
+
+        Never raises for bad input; every outcome is audited as ACTION_PREVIEW with its status.
+        """
         cid = request.correlation_id or current_correlation_id()
         with correlation_scope(cid) as cid:
             started = self.clock()
@@ -219,6 +223,9 @@ class ActionPipeline:
         }
         if preview.is_noop:
             return PreviewOutcome(status=PreviewStatus.NOOP, **common)
+        if request.preview_only:
+            # A question («нужно ли обновлять цены?»): no token row exists, so no press can ever claim it.
+            return PreviewOutcome(status=PreviewStatus.PREVIEW_ONLY, **common)
         token_id = new_token_id()
         expires_at = now + self._ttl
         await self.repository.create_token(

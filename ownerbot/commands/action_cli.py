@@ -13,7 +13,7 @@ from __future__ import annotations
 import asyncio
 import json
 from collections.abc import Awaitable, Callable
-from typing import Annotated, NoReturn, TypeVar
+from typing import Annotated, TypeVar
 
 import typer
 from sqlalchemy.exc import SQLAlchemyError
@@ -33,11 +33,10 @@ from ownerbot.actions.ports import ChatMessenger
 from ownerbot.actions.wiring import ActionServices, build_action_services
 from ownerbot.bot.messenger import AiogramMessenger
 from ownerbot.bot.session import create_bot
-from ownerbot.commands.tool_cli import parse_payload
-from ownerbot.config.settings import Settings, SettingsError, load_settings
+from ownerbot.commands.tool_cli import _database_unreachable, _load_settings, _usage_error, parse_payload
+from ownerbot.config.settings import Settings
 from ownerbot.i18n import pick_locale
 from ownerbot.observability.correlation import correlation_scope
-from ownerbot.observability.logging import configure_logging
 from ownerbot.services.audit_log import AuditLog
 from ownerbot.storage.engine import create_engine, create_session_factory
 from ownerbot.storage.migrate import upgrade
@@ -162,9 +161,7 @@ def _run(settings: Settings, work: Callable[[ActionServices], Awaitable[T]]) -> 
     try:
         return asyncio.run(_with_services(settings, work))
     except (OSError, SQLAlchemyError) as exc:
-        _usage_error(
-            f"Cannot open the database ({type(exc).__name__}); check DATABASE_URL and that it is reachable."
-        )
+        _database_unreachable(exc)
 
 
 async def _with_services(settings: Settings, work: Callable[[ActionServices], Awaitable[T]]) -> T:
@@ -192,18 +189,3 @@ def _default_actor(settings: Settings) -> int:
     if not settings.owner_ids:
         _usage_error("No --actor and OWNER_IDS is empty: pass --actor with an owner's Telegram id.")
     return int(settings.owner_ids[0])
-
-
-def _load_settings() -> Settings:
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(code=EXIT_BAD_INPUT) from None
-    configure_logging(settings.log_level, settings.log_format.value, settings.secret_values())
-    return settings
-
-
-def _usage_error(message: str) -> NoReturn:
-    typer.echo(message, err=True)
-    raise typer.Exit(code=EXIT_BAD_INPUT)

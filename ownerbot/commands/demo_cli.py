@@ -7,26 +7,13 @@ from typing import Annotated
 
 import typer
 
-from ownerbot.config.settings import Settings, SettingsError, load_settings
-from ownerbot.observability.logging import configure_logging
+from ownerbot.commands.tool_cli import _load_settings
+from ownerbot.config.settings import Settings
 from ownerbot.storage.engine import create_engine
 from ownerbot.storage.migrate import upgrade
 from ownerbot.upstream.demo.generator import MAX_HISTORY_DAYS, MAX_ORDERS, SeedReport, reset_demo, seed_demo
 
-EXIT_BAD_SETTINGS = 2
-
 demo_app = typer.Typer(help="The DEMO shop in OwnerBot's own database.", no_args_is_help=True)
-
-
-def _settings() -> Settings:
-    """Load settings or stop with the list of bad variables (exit code 2)."""
-    try:
-        settings = load_settings()
-    except SettingsError as exc:
-        typer.echo(str(exc), err=True)
-        raise typer.Exit(code=EXIT_BAD_SETTINGS) from None
-    configure_logging(settings.log_level, settings.log_format.value, settings.secret_values())
-    return settings
 
 
 async def _seed(settings: Settings, orders: int, seed: int, days: int) -> SeedReport:
@@ -61,7 +48,7 @@ def seed_command(
     days: Annotated[int, typer.Option(min=1, max=MAX_HISTORY_DAYS, help="Days of history up to now.")] = 120,
 ) -> None:
     """Replace the demo data with a generated shop anchored at the current time."""
-    settings = _settings()
+    settings = _load_settings()
     report = asyncio.run(_seed(settings, orders, seed, days))
     for table, count in report.counts.items():
         typer.echo(f"{table:<26} {count:>10}")
@@ -72,6 +59,6 @@ def seed_command(
 @demo_app.command("reset")
 def reset_command() -> None:
     """Delete every demo row."""
-    settings = _settings()
+    settings = _load_settings()
     asyncio.run(_reset(settings))
     typer.echo(f"demo data deleted ({settings.storage_backend})")

@@ -19,7 +19,7 @@ from typing import Annotated
 import typer
 from sqlalchemy.exc import SQLAlchemyError
 
-from ownerbot.commands.tool_cli import EXIT_BAD_INPUT, _load_settings, anchor_demo
+from ownerbot.commands.tool_cli import EXIT_BAD_INPUT, _database_unreachable, _load_settings, anchor_demo
 from ownerbot.config.settings import Settings, UpstreamMode
 from ownerbot.i18n import pick_locale, t
 from ownerbot.observability.correlation import correlation_scope
@@ -89,11 +89,7 @@ def _run(
     try:
         outcome = asyncio.run(produce_report(settings, request, export))
     except (OSError, SQLAlchemyError) as exc:
-        typer.echo(
-            f"Cannot open the database ({type(exc).__name__}); check DATABASE_URL and that it is reachable.",
-            err=True,
-        )
-        raise typer.Exit(code=EXIT_BAD_INPUT) from None
+        _database_unreachable(exc)
     artifact = outcome.artifact
     path = out or Path(artifact.filename)
     path.parent.mkdir(parents=True, exist_ok=True)

@@ -96,11 +96,7 @@ def run_tool(
     try:
         response = asyncio.run(execute_tool(settings, name, parsed))
     except (OSError, SQLAlchemyError) as exc:
-        typer.echo(
-            f"Cannot open the database ({type(exc).__name__}); check DATABASE_URL and that it is reachable.",
-            err=True,
-        )
-        raise typer.Exit(code=EXIT_BAD_INPUT) from None
+        _database_unreachable(exc)
     typer.echo(response.model_dump_json(indent=2, by_alias=True))
     raise typer.Exit(code=0 if response.status == "ok" else EXIT_ERROR_RESPONSE)
 
@@ -166,6 +162,14 @@ def _load_settings() -> Settings:
 def _usage_error(message: str) -> NoReturn:
     typer.echo(message, err=True)
     raise typer.Exit(code=EXIT_BAD_INPUT)
+
+
+def _database_unreachable(exc: BaseException) -> NoReturn:
+    typer.echo(
+        f"Cannot open the database ({type(exc).__name__}); check DATABASE_URL and that it is reachable.",
+        err=True,
+    )
+    raise typer.Exit(code=EXIT_BAD_INPUT) from None
 
 
 def _first_line(text: str) -> str:

@@ -77,7 +77,8 @@ def _trend(request: ReportRequest, today: date) -> ReportPlan:
     return ReportPlan(trend_calls(request.days, today))
 
 
-def _dashboard(request: ReportRequest, today: date) -> ReportPlan:
+def yesterday_compare_call(today: date) -> ToolCall:
+    """`kpi_compare` of yesterday (`a`) with the same weekday a week earlier (`b`)."""
     day = today - timedelta(days=1)
     week_ago = day - timedelta(days=7)
     compare = {
@@ -87,20 +88,25 @@ def _dashboard(request: ReportRequest, today: date) -> ReportPlan:
         "b_start": week_ago.isoformat(),
         "b_end": week_ago.isoformat(),
     }
+    return ToolCall("compare", "kpi_compare", compare)
+
+
+def _dashboard(request: ReportRequest, today: date) -> ReportPlan:
+    day = today - timedelta(days=1)
     return ReportPlan(
         (
-            ToolCall("compare", "kpi_compare", compare),
+            yesterday_compare_call(today),
             ToolCall("today", "kpi_snapshot", {"range": "today"}),
             *trend_calls(DASHBOARD_TREND_DAYS, today),
             ToolCall("top", "top_products", {"days": 7, "limit": DASHBOARD_TOP}),
-            *_problem_counts(),
+            *problem_count_calls(),
             ToolCall("chats", "chats_unanswered", {"threshold_hours": CHATS_THRESHOLD_HOURS, "limit": 1}),
         ),
         period=(day, day),
     )
 
 
-def _problem_counts() -> tuple[ToolCall, ...]:
+def problem_count_calls() -> tuple[ToolCall, ...]:
     # limit 1: the answer's `count` is the total; the dashboard shows counts only.
     return tuple(
         ToolCall(preset, "orders_search", {"preset": preset, "limit": 1}) for preset in PROBLEM_PRESETS

@@ -8,10 +8,10 @@ from __future__ import annotations
 from decimal import Decimal
 from typing import Any
 
-from ownerbot.i18n import t
 from ownerbot.reports.inputs import ReportInputs, ReportKind
 from ownerbot.reports.plans import PROBLEM_PRESETS
 from ownerbot.reports.style import Formats, arrow, dec
+from ownerbot.templates.warning_text import warning_text
 from ownerbot.upstream.fallback import DEMO_FALLBACK_CODE
 
 
@@ -60,9 +60,11 @@ def caption_for(inputs: ReportInputs) -> str:
 def summary_for(inputs: ReportInputs) -> str:
     """The text message that goes with a photo; PDFs carry their caption only (empty summary)."""
     text = _summary_text(inputs)
-    fallback = any(w.code == DEMO_FALLBACK_CODE for r in inputs.responses.values() for w in r.warnings)
+    fallback = next(
+        (w for r in inputs.responses.values() for w in r.warnings if w.code == DEMO_FALLBACK_CODE), None
+    )
     if text and fallback:  # AUTO answered from DEMO: never let it pass for SIS data
-        return f"{text}\n{t('sis_faults.demo_fallback', inputs.formats.locale)}"
+        return f"{text}\n⚠️ {warning_text(fallback, inputs.formats.locale)}"
     return text
 
 

@@ -7,6 +7,7 @@ from importlib import metadata
 from typing import TYPE_CHECKING
 
 from pydantic import BaseModel
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ownerbot import __version__
@@ -14,8 +15,9 @@ from ownerbot.config.settings import TELEGRAM_DEFAULT_API_URL, Settings
 from ownerbot.services.preflight import PreflightReport, run_preflight
 from ownerbot.services.upstream_status import UpstreamStatus, describe_upstream
 from ownerbot.state.base import StateStore, StateStoreUnavailable
-from ownerbot.storage.engine import ping_database
+from ownerbot.storage.engine import create_session_factory, ping_database
 from ownerbot.storage.migrate import current_revision, head_revision
+from ownerbot.upstream.sis.event_ingestion import EventIngestionStatus, ingestion_status
 
 if TYPE_CHECKING:
     from ownerbot.upstream.modes import UpstreamModeService
@@ -65,6 +67,7 @@ class Diagnostics(BaseModel):
     preflight: PreflightReport
     contract_check_enabled: bool = True
     contract_drift: list[DriftInfo] = []
+    sis_events: EventIngestionStatus | None = None  # None: the database or its events table is unreadable
 
 
 def _version(package: str) -> str:
@@ -135,7 +138,16 @@ async def collect_diagnostics(
         preflight=await run_preflight(settings, engine=engine, state=state),
         contract_check_enabled=settings.sis_contract_check_enabled,
         contract_drift=_contract_drift(modes),
+        sis_events=await sis_events_status(settings, engine) if database.reachable else None,
     )
+
+
+async def sis_events_status(settings: Settings, engine: AsyncEngine) -> EventIngestionStatus | None:
+    """Event ingestion as stored; None when the events table cannot be read (e.g. migrations behind)."""
+    try:
+        return await ingestion_status(settings, create_session_factory(engine))
+    except SQLAlchemyError:
+        return None
 
 
 def _contract_drift(modes: UpstreamModeService | None) -> list[DriftInfo]:

@@ -193,7 +193,15 @@ class TemplateRunner:
             await self._remember_run(actor_id, spec, values)
         payload = build_payload(spec, values, today=self.today())
         if spec.kind is TemplateKind.ACTION:
-            preview = await self._preview(spec.tool, payload, actor_id, chat_id, locale, correlation_id)
+            preview = await self._preview(
+                spec.tool,
+                payload,
+                actor_id,
+                chat_id,
+                locale,
+                correlation_id,
+                preview_only=spec.preview_only,
+            )
             return TemplateOutcome(kind=OutcomeKind.PREVIEW, spec=spec, preview=preview)
         if spec.render in (RenderMode.PNG, RenderMode.PDF) and spec.report is not None:
             kind = ReportKind(spec.report.value)
@@ -240,7 +248,10 @@ class TemplateRunner:
         chat_id: int,
         locale: str,
         correlation_id: str | None,
+        *,
+        preview_only: bool = False,
     ) -> PreviewOutcome:
+        """The pipeline's preview; `preview_only` asks without storing a confirm token."""
         if self.pipeline is None:  # pragma: no cover - the runtime always wires the pipeline
             raise RuntimeError("the ACTION pipeline is not wired")
         return await self.pipeline.preview(
@@ -252,6 +263,7 @@ class TemplateRunner:
                 locale=locale,
                 channel="template",
                 correlation_id=correlation_id,
+                preview_only=preview_only,
             )
         )
 

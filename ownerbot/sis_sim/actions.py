@@ -39,6 +39,7 @@ from ownerbot.upstream.catalog import (
 from ownerbot.upstream.sis.contract import ENDPOINTS, ActionBody
 
 P = TypeVar("P", bound=BaseModel)
+FX_REPRICE_APPLIES = frozenset({"fx_apply", "reprice_apply"})
 Handler = Callable[[web.Request], Awaitable[web.Response]]
 
 
@@ -161,6 +162,16 @@ def action_handler(key: str) -> Handler:
         except ActionRefused as refused:
             return error_response(request, refused)
         except CatalogError as exc:
+            # A reprice that failed (not a reused key) is reported by the feed as FX_REPRICE_FAILED.
+            if key in FX_REPRICE_APPLIES and not isinstance(exc, CatalogIdempotencyConflict):
+                state.fx_failures.record(
+                    key,
+                    error_code=exc.code,
+                    detail=exc.message,
+                    actor_id=actor,
+                    idempotency_key=request.headers.get("Idempotency-Key", "").strip() or None,
+                    at=datetime.now(UTC),
+                )
             return error_response(request, _catalog_refusal(exc))
         if applied:
             state.stats.applies[key] += 1

@@ -238,7 +238,9 @@ async def access_summary(request: web.Request) -> web.Response:
 async def events(request: web.Request) -> web.Response:
     state: SimState = request.app[STATE_KEY]
     limit = _int(request.query, "limit", 100, 1, 1000) or 100
-    feed = EventFeed(state.session_factory, business_id=str(state.config.shop_id))
+    feed = EventFeed(
+        state.session_factory, business_id=str(state.config.shop_id), fx_failures=state.fx_failures
+    )
     try:
         page = await feed.page(request.query.get("after") or None, limit)
     except InvalidEventCursor:

@@ -10,6 +10,7 @@ from aiohttp import web
 from sqlalchemy.ext.asyncio import AsyncEngine, AsyncSession, async_sessionmaker
 
 from ownerbot.sis_sim.faults import Faults, FaultState
+from ownerbot.sis_sim.fx_failures import FxFailureLog
 from ownerbot.upstream.demo.provider import DemoProvider
 
 if TYPE_CHECKING:
@@ -62,6 +63,7 @@ class SimState:
         self.catalog = catalog
         self.faults = FaultState(config.faults)
         self.stats = SimStats()
+        self.fx_failures = FxFailureLog()  # failed reprice applies, for FX_REPRICE_FAILED events
 
 
 STATE_KEY = web.AppKey("ownerbot_sis_sim_state", SimState)

@@ -1,4 +1,4 @@
-"""Tables of the catalog operations (`upstream/demo/catalog_ops.py`): price jobs and their backups,
+"""Tables of the catalog operations (`upstream/demo/catalog_ops/`): price jobs and their backups,
 input-currency base prices for FX reprice, FX settings, and Idempotency-Key records.
 
 The DEMO shop and the SIS simulator keep them beside their `demo_*` tables (migration 0004).

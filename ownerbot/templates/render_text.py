@@ -19,6 +19,7 @@ from typing import Any
 
 from ownerbot.i18n import catalog_keys, t
 from ownerbot.reports.style import Formats, dec
+from ownerbot.templates.warning_text import warning_text
 from ownerbot.tools.contract import ToolResponse
 
 TABLE_WIDTH = 34
@@ -347,7 +348,9 @@ def render_response(
     elif not figures:
         blocks.append(t("tpl.render.empty", locale))
     if response.warnings:
-        shown = [f"⚠️ {escape(_clip(w.message, 200))}" for w in response.warnings[:_MAX_WARNINGS]]
+        shown = [
+            f"⚠️ {escape(_clip(warning_text(w, locale), 200))}" for w in response.warnings[:_MAX_WARNINGS]
+        ]
         blocks.append("\n".join(shown))
     footer = footer_lines(response, formats)
     if footer:

@@ -84,9 +84,16 @@ class Provenance(BaseModel):
     filters_hash: str | None = None
 
 
+WarningParam = str | int | float | None
+
+
 class ToolWarning(BaseModel):
+    """A caveat on an answer: a stable `code`, the English `message` (CLI, audit, planner) and the figures
+    that message uses as `params`, so the owner's texts are looked up by code (templates/warning_text.py)."""
+
     code: str
     message: str
+    params: dict[str, WarningParam] = Field(default_factory=dict)
 
 
 class Artifact(BaseModel):

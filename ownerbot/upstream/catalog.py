@@ -1,7 +1,7 @@
 """Catalog operations (SIS Actions API v1, `SIS_CONTRACT.md` §3): prices, FX reprice, publish, discounts.
 
 Action tools reach the shop's catalog only through `CatalogActions`: the DEMO implementation
-(`upstream/demo/catalog_ops.py`) acts on the demo tables, the SIS simulator runs the same class over its
+(`upstream/demo/catalog_ops/`) acts on the demo tables, the SIS simulator runs the same class over its
 own database, and a SIS HTTP client can implement the protocol later without touching the tools.
 
 Every `*_preview` is read-only; every `*_apply` recomputes from the current data in one transaction and

@@ -4,6 +4,9 @@
 opens a `fallback_scope` around every tool call and, when a fallback happened inside it, adds the
 `DEMO_FALLBACK` warning («данные DEMO: SIS недоступен»). The record is a mutable object in a
 contextvar, so tasks a tool spawns (they copy the context) still report into the same record.
+
+The warning's `message` is the Russian label (data and audit rows keep it as they always have); the
+owner sees the label in their own language: `warnings.DEMO_FALLBACK` through templates/warning_text.py.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass, field
 
 DEMO_FALLBACK_CODE = "DEMO_FALLBACK"
-DEMO_FALLBACK_TEXT = "данные DEMO: SIS недоступен"
+DEMO_FALLBACK_TEXT = "данные DEMO: SIS недоступен"  # the RU label; EN: "DEMO data: SIS is unavailable"
 
 
 @dataclass

@@ -106,6 +106,25 @@ def drift_lines(d: Diagnostics, locale: str) -> list[str]:
     return lines
 
 
+def sis_events_lines(d: Diagnostics, locale: str) -> list[str]:
+    """Event ingestion: rows stored, last successful pull (UTC), cursor, pull and push switches."""
+    e = d.sis_events
+    if e is None:
+        return [t("sis_events.unavailable", locale)] if d.database.reachable else []
+    last = e.last_pull_at.strftime("%Y-%m-%d %H:%M UTC") if e.last_pull_at else t("sis_events.never", locale)
+    return [
+        t(
+            "sis_events.status",
+            locale,
+            stored=e.events_stored,
+            last_pull=last,
+            cursor=t("sis_events.cursor_yes" if e.cursor_present else "sis_events.cursor_no", locale),
+            pull=t("sis_events.on" if e.pull_configured else "sis_events.off", locale),
+            push=t("sis_events.on" if e.push_enabled else "sis_events.off", locale),
+        )
+    ]
+
+
 def systems_text(d: Diagnostics, locale: str) -> str:
     db_state = (
         t("systems.db_ok", locale, latency=d.database.latency_ms)
@@ -140,6 +159,7 @@ def systems_text(d: Diagnostics, locale: str) -> str:
         ),
         *upstream_detail_lines(d.status.upstream, locale),
         *drift_lines(d, locale),
+        *sis_events_lines(d, locale),
         t(
             "systems.providers",
             locale,

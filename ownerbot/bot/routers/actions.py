@@ -117,26 +117,39 @@ async def _usage(message: Message, locale: str, command: str) -> None:
     await message.answer(t(f"actions.usage.{command}", locale))
 
 
+async def _order_flag_command(
+    message: Message,
+    command: CommandObject,
+    services: BotServices,
+    locale: str,
+    correlation_id: str,
+    *,
+    name: str,
+    tool: str,
+) -> None:
+    """`/<name> <order_id> [reason]` → the `tool` action's preview."""
+    args = (command.args or "").split(maxsplit=1)
+    if not args:
+        await _usage(message, locale, name)
+        return
+    payload = {"order_id": args[0], "reason": args[1] if len(args) > 1 else None}
+    await _start(message, services, locale, correlation_id, tool, payload)
+
+
 async def cmd_flag(
     message: Message, command: CommandObject, services: BotServices, locale: str, correlation_id: str
 ) -> None:
-    args = (command.args or "").split(maxsplit=1)
-    if not args:
-        await _usage(message, locale, "flag")
-        return
-    payload = {"order_id": args[0], "reason": args[1] if len(args) > 1 else None}
-    await _start(message, services, locale, correlation_id, "flag_order", payload)
+    await _order_flag_command(
+        message, command, services, locale, correlation_id, name="flag", tool="flag_order"
+    )
 
 
 async def cmd_unflag(
     message: Message, command: CommandObject, services: BotServices, locale: str, correlation_id: str
 ) -> None:
-    args = (command.args or "").split(maxsplit=1)
-    if not args:
-        await _usage(message, locale, "unflag")
-        return
-    payload = {"order_id": args[0], "reason": args[1] if len(args) > 1 else None}
-    await _start(message, services, locale, correlation_id, "unflag_order", payload)
+    await _order_flag_command(
+        message, command, services, locale, correlation_id, name="unflag", tool="unflag_order"
+    )
 
 
 async def cmd_bulkflag(

@@ -23,6 +23,7 @@ from ownerbot.reports.pdf.rows import (
 )
 from ownerbot.reports.pdf.weekly_access import access_section
 from ownerbot.reports.pdf.weekly_outlook import fx_section, outlook_section
+from ownerbot.templates.warning_text import warning_text
 
 # (field, text key, kind) of the KPI table; kind picks the format of values and changes.
 KPI_ROWS: tuple[tuple[str, str, str], ...] = (
@@ -264,7 +265,7 @@ def _notes(report: PdfReport) -> None:
             try:
                 seen[warning.code] = report.text(f"warnings.{warning.code}")
             except KeyError:
-                seen[warning.code] = warning.message
+                seen[warning.code] = warning_text(warning, report.inputs.formats.locale)
     if not seen:
         return
     report.heading(report.text("weekly.notes_title"))

@@ -19,7 +19,14 @@ from ownerbot.domain.windows import local_day
 from ownerbot.i18n import pick_locale, t
 from ownerbot.observability.correlation import correlation_scope
 from ownerbot.reports.inputs import ReportArtifact, ReportInputs, ReportKind, ReportRequest
-from ownerbot.reports.plans import CHATS_THRESHOLD_HOURS, FX_TOOL, PROBLEM_PRESETS, ToolCall
+from ownerbot.reports.plans import (
+    CHATS_THRESHOLD_HOURS,
+    FX_TOOL,
+    PROBLEM_PRESETS,
+    ToolCall,
+    problem_count_calls,
+    yesterday_compare_call,
+)
 from ownerbot.reports.provenance import footer_text
 from ownerbot.reports.service import build_report_service
 from ownerbot.reports.style import Formats, arrow, dec
@@ -53,18 +60,9 @@ class Digest:
 
 def digest_calls(today: date) -> tuple[ToolCall, ...]:
     """Yesterday vs the same weekday a week earlier, problem counts, chats, funnel, access, renew, FX."""
-    day = today - timedelta(days=1)
-    week_ago = day - timedelta(days=7)
-    compare = {
-        "preset": "custom",
-        "a_start": day.isoformat(),
-        "a_end": day.isoformat(),
-        "b_start": week_ago.isoformat(),
-        "b_end": week_ago.isoformat(),
-    }
     return (
-        ToolCall("compare", "kpi_compare", compare),
-        *(ToolCall(p, "orders_search", {"preset": p, "limit": 1}) for p in PROBLEM_PRESETS),
+        yesterday_compare_call(today),
+        *problem_count_calls(),
         ToolCall("chats", "chats_unanswered", {"threshold_hours": CHATS_THRESHOLD_HOURS, "limit": 1}),
         ToolCall("funnel", "funnel_snapshot", {"range": HIGHLIGHTS_RANGE}),
         ToolCall("access", "access_summary", {"range": HIGHLIGHTS_RANGE}),

@@ -18,6 +18,8 @@ from ownerbot.storage.models import RuntimeSetting, utcnow
 INSERT_CHUNK = 500
 # Subject ids per IN (...) list.
 IN_CHUNK = 500
+# runtime_settings row: when a pull last succeeded (even an idle one), for `/systems` and `sys_health`.
+EVENTS_LAST_PULL_KEY = "sis_events_last_pull"
 
 
 @dataclass(frozen=True)
@@ -144,6 +146,28 @@ class SisEventRepository:
             if row is not None:
                 await session.delete(row)
                 await session.commit()
+
+    async def mark_pulled(self, at: datetime | None = None) -> None:
+        """Remember that a pull succeeded now (an idle feed included: the cursor alone would not say)."""
+        when = at or utcnow()
+        async with self._session_factory() as session:
+            insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+            statement = insert(RuntimeSetting).values(
+                key=EVENTS_LAST_PULL_KEY, value={}, updated_at=when, updated_by=None
+            )
+            await session.execute(
+                statement.on_conflict_do_update(
+                    index_elements=[RuntimeSetting.key], set_={"updated_at": statement.excluded.updated_at}
+                )
+            )
+            await session.commit()
+
+    async def last_pulled(self) -> datetime | None:
+        """When a pull last succeeded, or None before the first."""
+        async with self._session_factory() as session:
+            return await session.scalar(
+                select(RuntimeSetting.updated_at).where(RuntimeSetting.key == EVENTS_LAST_PULL_KEY)
+            )
 
     # -- reads ------------------------------------------------------------------------------------------
 

@@ -115,7 +115,7 @@ async def preview_bulk_flag(payload: BulkFlagOrderPayload, ctx: ActionContext) -
 
 async def commit_bulk_flag(payload: BulkFlagOrderPayload, ctx: ActionContext) -> ActionResult:
     if payload.order_ids is None:
-        raise ToolFailure(ErrorCode.VALIDATION_ERROR, "order_ids must be resolved by a preview first.")
+        raise ToolFailure(ErrorCode.VALIDATION_ERROR, t("tools.errors.bulk_not_resolved", ctx.locale))
     changed = await annotations_of(ctx).set_flags(payload.order_ids, payload.reason, ctx.now)
     loc = ctx.locale
     warnings = []

@@ -7,6 +7,7 @@ from typing import Annotated, Any, TypeVar
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from ownerbot.actions.contract import ActionContext, ActionHooks, CommitHook, PreviewHook, TargetSystem
+from ownerbot.i18n import t
 from ownerbot.tools.contract import ErrorCode, Risk, ToolFailure, ToolKind, ToolResult
 from ownerbot.tools.registry import ToolContext, ToolSpec
 from ownerbot.upstream.annotations import OrderAnnotations, OrderFlag
@@ -86,13 +87,16 @@ def action_spec(
 def annotations_of(ctx: ActionContext) -> OrderAnnotations:
     """The order annotation writer, or NOT_SUPPORTED when this process has none."""
     if ctx.deps.annotations is None:
-        raise ToolFailure(ErrorCode.NOT_SUPPORTED, "Order flags and notes are not available here.")
+        raise ToolFailure(ErrorCode.NOT_SUPPORTED, t("tools.errors.annotations_unavailable", ctx.locale))
     return ctx.deps.annotations
 
 
-def order_not_found(order_id: str) -> ToolFailure:
+def order_not_found(order_id: str, locale: str) -> ToolFailure:
+    """NOT_FOUND for `order_id`, in the owner's `locale` (the preview shows it under its reason)."""
     return ToolFailure(
-        ErrorCode.NOT_FOUND, f"Order {order_id} was not found.", details={"order_id": order_id}
+        ErrorCode.NOT_FOUND,
+        t("tools.errors.order_not_found", locale, order=order_id),
+        details={"order_id": order_id},
     )
 
 
@@ -100,7 +104,7 @@ async def existing_order(ctx: ActionContext, order_id: str) -> OrderFlag:
     """The order's flag state; NOT_FOUND when there is no such order."""
     state = (await annotations_of(ctx).order_flags([order_id])).get(order_id)
     if state is None:
-        raise order_not_found(order_id)
+        raise order_not_found(order_id, ctx.locale)
     return state
 
 

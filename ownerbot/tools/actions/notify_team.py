@@ -40,7 +40,7 @@ def _recipients(payload: NotifyTeamPayload, ctx: ActionContext) -> list[int]:
     if foreign:
         raise ToolFailure(
             ErrorCode.PERMISSION_DENIED,
-            "notify_team sends only to MANAGER_CHAT_IDS.",
+            t("tools.errors.notify_foreign_chats", ctx.locale),
             details={"refused_chats": foreign},
         )
     return sorted(set(chosen))
@@ -76,7 +76,7 @@ async def preview_notify(payload: NotifyTeamPayload, ctx: ActionContext) -> Acti
 async def commit_notify(payload: NotifyTeamPayload, ctx: ActionContext) -> ActionResult:
     messenger = ctx.deps.messenger
     if messenger is None:
-        raise ToolFailure(ErrorCode.NOT_SUPPORTED, "This process cannot send Telegram messages.")
+        raise ToolFailure(ErrorCode.NOT_SUPPORTED, t("tools.errors.messenger_unavailable", ctx.locale))
     recipients = _recipients(payload, ctx)
     deliveries: dict[str, str] = {}
     for chat_id in recipients:

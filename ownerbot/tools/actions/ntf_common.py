@@ -61,7 +61,7 @@ def ntf_spec(
 
 def notifications_of(ctx: ActionContext) -> NotificationServices:
     if ctx.deps.notifications is None:
-        raise ToolFailure(ErrorCode.NOT_SUPPORTED, "Notification settings are not available here.")
+        raise ToolFailure(ErrorCode.NOT_SUPPORTED, t("ntf.refusal.no_notifications", ctx.locale))
     return ctx.deps.notifications
 
 

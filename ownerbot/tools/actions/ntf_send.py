@@ -35,13 +35,13 @@ class SendWeeklyNowPayload(ActionPayload):
 def _builder(ctx: ActionContext) -> DigestBuilder:
     digest = notifications_of(ctx).digest
     if digest is None:
-        raise ToolFailure(ErrorCode.NOT_SUPPORTED, "Digests cannot be built in this process.")
+        raise ToolFailure(ErrorCode.NOT_SUPPORTED, t("ntf.refusal.no_digest", ctx.locale))
     return digest
 
 
 def _messenger(ctx: ActionContext) -> ChatMessenger:
     if ctx.deps.messenger is None:
-        raise ToolFailure(ErrorCode.NOT_SUPPORTED, "This process cannot send Telegram messages.")
+        raise ToolFailure(ErrorCode.NOT_SUPPORTED, t("ntf.refusal.no_messenger", ctx.locale))
     return ctx.deps.messenger
 
 

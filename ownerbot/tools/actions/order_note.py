@@ -46,7 +46,7 @@ async def commit_note(payload: OrderNotePayload, ctx: ActionContext) -> ActionRe
     try:
         note_id = await annotations_of(ctx).add_note(payload.order_id, payload.text, ctx.actor_id, ctx.now)
     except LookupError:
-        raise order_not_found(payload.order_id) from None
+        raise order_not_found(payload.order_id, ctx.locale) from None
     loc = ctx.locale
     return ActionResult(
         changed_count=1,

@@ -11,9 +11,11 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Protocol
 
+from pydantic import BaseModel
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
 from ownerbot.config.settings import Settings
@@ -70,8 +72,10 @@ class EventPullLoop:
         interval: float = PULL_INTERVAL_SEC,
         active: Callable[[], bool] = lambda: True,
         throttle: FailureThrottle | None = None,
+        on_success: Callable[[], Awaitable[None]] | None = None,
     ) -> None:
         self._ingestor = ingestor
+        self._on_success = on_success  # e.g. `SisEventRepository.mark_pulled`, for the status views
         self._interval = interval
         self._active = active
         self._throttle = throttle or FailureThrottle()
@@ -104,6 +108,8 @@ class EventPullLoop:
             return None
         try:
             report = await self._ingestor.pull_once()
+            if self._on_success is not None:
+                await self._on_success()
         except asyncio.CancelledError:
             raise
         except SisError as error:
@@ -184,7 +190,11 @@ def build_event_ingestion(
     if settings.sis_base_url and settings.sis_ownerbot_api_key is not None:
         from ownerbot.upstream.sis.client import get_sis_client
 
-        pull = EventPullLoop(EventIngestor(get_sis_client(settings), sink), active=active)
+        pull = EventPullLoop(
+            EventIngestor(get_sis_client(settings), sink),
+            active=active,
+            on_success=sink.repository.mark_pulled,
+        )
     push: PushServerLike | None = None
     if settings.sis_events_push_secret is not None and settings.sis_events_push_listen:
         from ownerbot.upstream.sis.push_server import PushServer
@@ -195,3 +205,27 @@ def build_event_ingestion(
     if pull is None and push is None:
         return None
     return EventIngestion(sink, pull=pull, push=push)
+
+
+class EventIngestionStatus(BaseModel):
+    """Event ingestion as `/systems` and `sys_health` show it (configuration as booleans only)."""
+
+    pull_configured: bool  # SIS_BASE_URL and the key are set (the loop pulls while the mode is SIS)
+    push_enabled: bool  # SIS_EVENTS_PUSH_SECRET and SIS_EVENTS_PUSH_LISTEN are set
+    events_stored: int
+    cursor_present: bool
+    last_pull_at: datetime | None
+
+
+async def ingestion_status(
+    settings: Settings, session_factory: async_sessionmaker[AsyncSession]
+) -> EventIngestionStatus:
+    """Read the stored side of ingestion: row count, cursor, last successful pull (three small queries)."""
+    repository = SisEventRepository(session_factory)
+    return EventIngestionStatus(
+        pull_configured=bool(settings.sis_base_url) and settings.sis_ownerbot_api_key is not None,
+        push_enabled=settings.sis_events_push_secret is not None and bool(settings.sis_events_push_listen),
+        events_stored=await repository.count(),
+        cursor_present=await repository.cursor() is not None,
+        last_pull_at=await repository.last_pulled(),
+    )

@@ -13,6 +13,7 @@ from ownerbot.sis_sim.server import RunningSimulator
 from ownerbot.tools.contract import ErrorCode
 from ownerbot.upstream.sis.client import SisClient
 from ownerbot.upstream.sis.errors import SisError
+from ownerbot.upstream.sis.events import KNOWN_EVENT_NAMES
 from tests.integration.sis_sim.conftest import SIM_KEY, SimAdmin
 
 TZ = "Europe/Berlin"
@@ -77,16 +78,15 @@ async def test_missing_order_is_not_found(make_client: Callable[..., SisClient])
 
 
 async def _source_rows(sim: RunningSimulator) -> int:
+    """Rows behind the feed: one event per row of each source (`ownerbot/sis_sim/events.py`)."""
     from sqlalchemy import func, select
 
-    from ownerbot.storage.demo_models import DemoAccessEvent, DemoOrder, DemoPayment
+    from ownerbot.sis_sim.events import SOURCES
 
     async with sim.state.session_factory() as session:
         counts = [
-            await session.scalar(select(func.count()).select_from(DemoOrder)),
-            await session.scalar(select(func.count()).where(DemoPayment.confirmed_at.is_not(None))),
-            await session.scalar(select(func.count()).where(DemoPayment.status == "failed")),
-            await session.scalar(select(func.count()).select_from(DemoAccessEvent)),
+            await session.scalar(select(func.count()).select_from(src.select_from).where(*src.where))
+            for src in SOURCES
         ]
     return sum(c or 0 for c in counts)
 
@@ -101,16 +101,7 @@ async def test_events_feed_pages_in_order_without_overlap(
     keys = [(e["occurred_at"], e["event_id"]) for e in events]
     assert keys == sorted(keys) and len(set(keys)) == 14
     names = {e["event_name"] for e in events}
-    assert names <= {
-        "ORDER_CREATED",
-        "PAYMENT_CONFIRMED",
-        "PAYMENT_FAILED",
-        "TARGET_ACCESS_GRANTED",
-        "TARGET_ACCESS_DENIED",
-        "TARGET_ACCESS_EXPIRED",
-        "ACCESS_RENEW_OFFERED",
-        "ACCESS_RENEW_COMPLETED",
-    }
+    assert names <= KNOWN_EVENT_NAMES
     # Walk to the end: the last page repeats the cursor so a poller can keep it.
     cursor: str | None = None
     seen: set[str] = set()

@@ -12,7 +12,7 @@ from pydantic import BaseModel, ConfigDict
 
 from ownerbot.tools.contract import ErrorCode, Risk, ToolFailure, ToolKind, ToolResult
 from ownerbot.tools.registry import ToolContext, ToolSpec
-from ownerbot.upstream.catalog import CATALOG_SERVICE_KEY, CatalogActions
+from ownerbot.upstream.catalog import CATALOG_SERVICE_KEY, CatalogActions, CatalogError
 
 
 class SisFxStatusPayload(BaseModel):
@@ -27,7 +27,11 @@ def catalog_service(ctx: ToolContext) -> CatalogActions:
 
 
 async def sis_fx_status(payload: SisFxStatusPayload, ctx: ToolContext) -> ToolResult:
-    status = await catalog_service(ctx).fx_status()
+    try:
+        status = await catalog_service(ctx).fx_status()
+    except CatalogError as exc:  # SIS refused or failed: its code, not a crash
+        code = ErrorCode(exc.code) if exc.code in ErrorCode.__members__ else ErrorCode.SIS_UNAVAILABLE
+        raise ToolFailure(code, exc.message) from exc
     data = {**status.model_dump(mode="json"), "as_of": ctx.now}
     return ToolResult(data=data, sources=list(catalog_service(ctx).sources))
 

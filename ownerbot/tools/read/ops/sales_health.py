@@ -94,7 +94,11 @@ class _Screen:
                 return await call
         except ProviderNotSupported:
             self.warnings.append(
-                ToolWarning(code="check_skipped", message=f"{check}: not supported by this data source")
+                ToolWarning(
+                    code="check_skipped",
+                    message=f"{check}: not supported by this data source",
+                    params={"check": check},
+                )
             )
             return None
 

@@ -112,24 +112,30 @@ def window_warnings(window: DayWindow, today: date, days_covered: int | None = N
     warnings: list[ToolWarning] = []
     if window.start <= today <= window.end:
         message = f"{today.isoformat()} is still in progress: figures are partial"
-        warnings.append(ToolWarning(code="partial_day", message=message))
+        warnings.append(ToolWarning(code="partial_day", message=message, params={"day": today.isoformat()}))
     if window.end > today:
         future = (window.end - max(window.start - timedelta(days=1), today)).days
         message = f"{future} day(s) of the window are after today: no data yet"
-        warnings.append(ToolWarning(code="future_days", message=message))
+        warnings.append(ToolWarning(code="future_days", message=message, params={"days": future}))
     past_days = max(0, (min(window.end, today) - window.start).days + 1)
     if days_covered is not None and days_covered < past_days:
         warnings.append(
             ToolWarning(
                 code="partial_coverage",
                 message=f"the source has data for {days_covered} of {past_days} past day(s) of the window",
+                params={"covered_days": days_covered, "past_days": past_days},
             )
         )
     return warnings
 
 
 def no_data_warning(what: str) -> ToolWarning:
-    return ToolWarning(code="no_data", message=f"no {what} in this window: figures are zero")
+    """`what` is English words («sales activity»); `subject` is their stable key for the owner's texts."""
+    return ToolWarning(
+        code="no_data",
+        message=f"no {what} in this window: figures are zero",
+        params={"subject": what.replace(" ", "_")},
+    )
 
 
 def dedupe_warnings(warnings: Iterable[ToolWarning]) -> list[ToolWarning]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import Field
@@ -45,6 +46,15 @@ def coupon_row(coupon: CouponUsage) -> dict[str, Any]:
     }
 
 
+def coupon_totals(coupons: Sequence[CouponUsage]) -> dict[str, Any]:
+    """Uses, discount given and order totals in the window, summed over `coupons`."""
+    return {
+        "uses": sum(c.uses for c in coupons),
+        "discount": sum((c.discount for c in coupons), ZERO),
+        "order_total": sum((c.order_total for c in coupons), ZERO),
+    }
+
+
 async def coupons_status(payload: CouponsStatusPayload, ctx: ToolContext) -> ToolResult:
     """Active coupons first (most used first), then the rest; totals cover every coupon, listed or not."""
     today = shop_today(ctx)
@@ -61,11 +71,7 @@ async def coupons_status(payload: CouponsStatusPayload, ctx: ToolContext) -> Too
         "currency": report.currency,
         "coupons_total": len(report.coupons),
         "active": sum(c.active for c in report.coupons),
-        "totals": {
-            "uses": sum(c.uses for c in report.coupons),
-            "discount": sum((c.discount for c in report.coupons), ZERO),
-            "order_total": sum((c.order_total for c in report.coupons), ZERO),
-        },
+        "totals": coupon_totals(report.coupons),
         "coupons": [coupon_row(c) for c in ordered[: payload.limit]],
     }
     return ToolResult(

@@ -14,9 +14,8 @@ from ownerbot.tools.read.sales.common import (
     to_window,
     window_warnings,
 )
-from ownerbot.tools.read.sales.coupons_status import coupon_row
+from ownerbot.tools.read.sales.coupons_status import coupon_row, coupon_totals
 from ownerbot.tools.registry import ToolContext, ToolSpec
-from ownerbot.upstream.sales import ZERO
 
 
 class CouponsTopUsedPayload(ToolPayload):
@@ -40,11 +39,7 @@ async def coupons_top_used(payload: CouponsTopUsedPayload, ctx: ToolContext) -> 
         "days": window.n_days,
         "currency": report.currency,
         "coupons_used": len(used),
-        "totals": {
-            "uses": sum(c.uses for c in used),
-            "discount": sum((c.discount for c in used), ZERO),
-            "order_total": sum((c.order_total for c in used), ZERO),
-        },
+        "totals": coupon_totals(used),
         "rows": [{"rank": rank, **coupon_row(c)} for rank, c in enumerate(used[: payload.limit], start=1)],
     }
     return ToolResult(

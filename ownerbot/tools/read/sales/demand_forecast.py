@@ -53,7 +53,12 @@ class SalesHistory:
                 f"history starts {self.window.start.isoformat()}: the source has no data before it, "
                 f"so {self.window.n_days} of the {self.asked.n_days} asked days are used"
             )
-            return [ToolWarning(code="history_trimmed", message=message)]
+            params = {
+                "start": self.window.start.isoformat(),
+                "used_days": self.window.n_days,
+                "asked_days": self.asked.n_days,
+            }
+            return [ToolWarning(code="history_trimmed", message=message, params=params)]
         return []
 
 

@@ -107,7 +107,8 @@ async def kpi_compare(payload: KpiComparePayload, ctx: ToolContext) -> ToolResul
     ]
     if a_window.n_days != b_window.n_days:
         message = f"A has {a_window.n_days} day(s), B has {b_window.n_days}: compare rates, not totals"
-        warnings.append(ToolWarning(code="unequal_windows", message=message))
+        params = {"a_days": a_window.n_days, "b_days": b_window.n_days}
+        warnings.append(ToolWarning(code="unequal_windows", message=message, params=params))
     if kpi_is_empty(a) and kpi_is_empty(b):
         warnings.append(no_data_warning("sales activity"))
     data = {

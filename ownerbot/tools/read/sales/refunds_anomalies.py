@@ -170,8 +170,8 @@ async def refunds_anomalies(payload: RefundsAnomaliesPayload, ctx: ToolContext) 
     if not current.by_method:
         warnings.append(no_data_warning("payment attempts or refunds"))
     if not baseline.by_method:
-        message = "no payments in the 28 days before the window: nothing to compare with"
-        warnings.append(ToolWarning(code="no_baseline", message=message))
+        message = f"no payments in the {BASELINE_DAYS} days before the window: nothing to compare with"
+        warnings.append(ToolWarning(code="no_baseline", message=message, params={"days": BASELINE_DAYS}))
     attempts = sum(m.attempts for m in current.by_method)
     failed = sum(m.failed for m in current.by_method)
     totals = {

@@ -49,7 +49,9 @@ async def revenue_trend(payload: RevenueTrendPayload, ctx: ToolContext) -> ToolR
     warnings = window_warnings(window, today, totals.days_covered)
     # The previous window only serves the delta: say when it has gaps, in its own words.
     warnings += [
-        ToolWarning(code=w.code, message=f"previous window: {w.message}")
+        ToolWarning(
+            code=w.code, message=f"previous window: {w.message}", params={**w.params, "window": "previous"}
+        )
         for w in window_warnings(previous_window, today, previous.days_covered)
     ]
     if kpi_is_empty(totals):

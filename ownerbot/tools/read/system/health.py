@@ -9,6 +9,7 @@ from typing import Any
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from ownerbot import __version__
+from ownerbot.services.diagnostics import sis_events_status
 from ownerbot.services.upstream_status import describe_upstream
 from ownerbot.state.base import StateStore, StateStoreUnavailable
 from ownerbot.storage.engine import ping_database
@@ -109,6 +110,15 @@ async def _capabilities(ctx: ToolContext) -> dict[str, Any]:
     }
 
 
+async def _sis_events(ctx: ToolContext) -> dict[str, Any] | None:
+    """Event ingestion (rows, cursor, last successful pull, pull/push switches); None without a database."""
+    engine = ctx.services.get(DATABASE_ENGINE_SERVICE)
+    if not isinstance(engine, AsyncEngine):
+        return None
+    status = await sis_events_status(capability_service(ctx).settings, engine)
+    return None if status is None else status.model_dump(mode="json")
+
+
 async def sys_health(payload: SysHealthPayload, ctx: ToolContext) -> ToolResult:
     modes = ctx.services.get(UPSTREAM_MODES_SERVICE)
     sis = await _sis(ctx)
@@ -120,6 +130,7 @@ async def sys_health(payload: SysHealthPayload, ctx: ToolContext) -> ToolResult:
         "sis": sis,
         "capabilities": await _capabilities(ctx),
         "contract_drift_count": sis.get("contract_drift", {}).get("count", 0),
+        "sis_events": await _sis_events(ctx),
         "as_of": ctx.now,
     }
     sources = [OWNERBOT_SOURCE, "ownerbot:database", "ownerbot:state"]
@@ -131,6 +142,7 @@ async def sys_health(payload: SysHealthPayload, ctx: ToolContext) -> ToolResult:
             ToolWarning(
                 code=DRIFT_WARNING,
                 message=f"SIS answers differ from the contract in {data['contract_drift_count']} field(s)",
+                params={"count": data["contract_drift_count"]},
             )
         )
     return ToolResult(data=data, sources=sources, warnings=warnings)

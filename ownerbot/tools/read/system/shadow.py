@@ -46,7 +46,11 @@ async def sys_shadow_check(payload: SysShadowCheckPayload, ctx: ToolContext) -> 
     warnings = []
     if report.mismatched:
         names = ", ".join(c.tool for c in report.tools if c.status == "mismatch")
-        warnings.append(ToolWarning(code=MISMATCH_WARNING, message=f"DEMO and SIS differ in: {names}"))
+        warnings.append(
+            ToolWarning(
+                code=MISMATCH_WARNING, message=f"DEMO and SIS differ in: {names}", params={"tools": names}
+            )
+        )
     sources = sorted({*report.demo_sources, *report.sis_sources}) or ["demo:shadow_check", "sis:shadow_check"]
     return ToolResult(data=data, sources=sources, warnings=warnings)
 

@@ -1,0 +1,522 @@
+"""Input parsers of the template runner (`TEMPLATES.md`): raw owner text → a JSON-friendly payload value.
+
+Every parser either returns a value or raises `InputParseError`, whose `expected(locale)` names the
+accepted form and range so the runner can re-ask. Text is normalised first (`text_norm`): digits of any
+script, comma decimals, non-breaking/thin spaces and dash variants are all accepted.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import date, timedelta
+from decimal import Decimal, InvalidOperation
+from functools import cache
+from typing import Any, Literal
+from zoneinfo import available_timezones
+
+from ownerbot.i18n import t
+from ownerbot.templates.spec import InputSpec, ParserName, ParserOptions
+from ownerbot.templates.text_norm import collapse_spaces, normalize_digits, normalize_text, words_to_digits
+
+# Bounds used when a template gives none: owner inputs are counts, hours, ids and money, never negative.
+DEFAULT_INT_RANGE = (0, 1_000_000_000)
+DEFAULT_DECIMAL_RANGE = (0, 1_000_000_000)
+DEFAULT_PERCENT_RANGE = (0, 100)
+DEFAULT_MAX_IDS = 1000
+DEFAULT_TEXT_MAX_LEN = 1000
+DEFAULT_MAX_DAYS = 3660
+MAX_ID = 10**15
+# Longer digit strings are refused before any conversion (huge numbers never reach int()).
+_MAX_DIGITS = 24
+
+Problem = Literal["format", "range", "too_many", "too_long", "order", "unknown_key", "empty"]
+
+
+class InputParseError(ValueError):
+    """A raw answer that does not fit its input; `expected()` tells the owner what would."""
+
+    def __init__(self, key: str, parser: ParserName, problem: Problem, **params: str) -> None:
+        self.key = key
+        self.parser = parser
+        self.problem = problem
+        self.params = params
+        super().__init__(f"{key}: {problem}; expected {self.expected('en')}")
+
+    def expected(self, locale: str) -> str:
+        """A short sentence naming the expected form and range, e.g. «число от 1 до 95»."""
+        params = dict(self.params)
+        for name in ("min", "max"):
+            if name in params and locale == "ru":
+                params[name] = params[name].replace(".", ",")
+        return t(f"parsers.expected.{self.parser.value}", locale, **params)
+
+
+# ---------------------------------------------------------------- numbers
+
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:[.,]\d*)?|[.,]\d+)")
+_PERCENT_WORDS = re.compile(r"\s*(?:%|процент\w*|проц\.?|percent|pct)$")
+
+
+_THOUSANDS = re.compile(r"[+-]?\d{1,3}(?: \d{3})+(?:[.,]\d+)?")
+
+
+def _number_text(raw: str) -> str:
+    """Normalised number text: number words as digits («семь» → 7), thousands groups joined
+    (`1 000` → `1000`; nbsp and thin spaces are spaces by then)."""
+    text = normalize_text(words_to_digits(raw))
+    return text.replace(" ", "") if _THOUSANDS.fullmatch(text) else text
+
+
+def _fmt_bound(value: Decimal | float) -> str:
+    dec = Decimal(str(value))
+    return format(dec.normalize(), "f") if dec != dec.to_integral_value() else str(int(dec))
+
+
+def _bounds(options: ParserOptions, default: tuple[int, int]) -> tuple[Decimal, Decimal]:
+    low = Decimal(str(options.min)) if options.min is not None else Decimal(default[0])
+    high = Decimal(str(options.max)) if options.max is not None else Decimal(default[1])
+    return low, high
+
+
+def _decimal_in_range(text: str, spec: InputSpec, default: tuple[int, int], *, integral: bool) -> Decimal:
+    low, high = _bounds(spec.options, default)
+
+    def fail(problem: Problem) -> InputParseError:
+        return InputParseError(spec.key, spec.parser, problem, min=_fmt_bound(low), max=_fmt_bound(high))
+
+    compact = text
+    if not _NUMBER.fullmatch(compact) or sum(c.isdigit() for c in compact) > _MAX_DIGITS:
+        raise fail("format" if _NUMBER.fullmatch(compact) is None else "range")
+    if integral and re.search(r"[.,]", compact):
+        raise fail("format")
+    try:
+        value = Decimal(compact.replace(",", "."))
+    except InvalidOperation as exc:  # pragma: no cover - the regex admits only valid literals
+        raise fail("format") from exc
+    if not low <= value <= high:
+        raise fail("range")
+    return value
+
+
+def _plain(value: Decimal) -> str:
+    """`7.50` → "7.5", `1E+1` → "10": a plain decimal string without exponent or trailing zeros."""
+    text = format(value.normalize(), "f")
+    return "0" if text in ("-0", "") else text
+
+
+def parse_int(spec: InputSpec, raw: str) -> int:
+    return int(_decimal_in_range(_number_text(raw), spec, DEFAULT_INT_RANGE, integral=True))
+
+
+def parse_decimal(spec: InputSpec, raw: str) -> str:
+    return _plain(_decimal_in_range(_number_text(raw), spec, DEFAULT_DECIMAL_RANGE, integral=False))
+
+
+def parse_percent(spec: InputSpec, raw: str) -> str:
+    text = _PERCENT_WORDS.sub("", normalize_text(raw))
+    return _plain(_decimal_in_range(_number_text(text), spec, DEFAULT_PERCENT_RANGE, integral=False))
+
+
+# ---------------------------------------------------------------- ids
+
+_ID_TOKEN = re.compile(r"[#№]?(\d+)(?:-[#№]?(\d+))?")
+_ID_SEPARATORS = re.compile(r"\s*(?:[,;]|\bи\b|\band\b)\s*|\s+")
+
+
+def parse_ids(spec: InputSpec, raw: str) -> list[int]:
+    cap = spec.options.max_items or DEFAULT_MAX_IDS
+
+    def fail(problem: Problem) -> InputParseError:
+        return InputParseError(spec.key, spec.parser, problem, max_items=str(cap))
+
+    text = normalize_text(words_to_digits(raw))
+    text = re.sub(r"\s*(?:-|\.\.|\bдо\b|\bto\b)\s*", "-", text)
+    tokens = [tok for tok in _ID_SEPARATORS.split(text) if tok]
+    if not tokens:
+        raise fail("empty")
+    result: dict[int, None] = {}
+    for token in tokens:
+        match = _ID_TOKEN.fullmatch(token)
+        if match is None or any(len(g) > _MAX_DIGITS for g in match.groups() if g):
+            raise fail("format")
+        first = int(match.group(1))
+        last = int(match.group(2)) if match.group(2) else first
+        if first < 1 or last > MAX_ID:
+            raise fail("range")
+        if last < first:
+            raise fail("order")
+        if last - first + 1 > cap:
+            raise fail("too_many")
+        for value in range(first, last + 1):
+            result[value] = None
+            if len(result) > cap:
+                raise fail("too_many")
+    return list(result)
+
+
+# ---------------------------------------------------------------- dates and periods
+
+_DATE_WORDS: dict[str, int] = {
+    "сегодня": 0,
+    "today": 0,
+    "вчера": 1,
+    "yesterday": 1,
+    "позавчера": 2,
+}
+# Month names in the order of the months: Russian in any case («марта», «в марте»), English in full or
+# abbreviated ("mar", "march").
+MONTH_FORMS = (
+    "январ[ьяею]|jan(?:uary)?", "феврал[ьяею]|feb(?:ruary)?", "март[ауе]?|mar(?:ch)?",
+    "апрел[ьяею]|apr(?:il)?", "ма[йяею]|may", "июн[ьяею]|june?", "июл[ьяею]|july?",
+    "август[ауе]?|aug(?:ust)?",
+    "сентябр[ьяею]|sept?(?:ember)?", "октябр[ьяею]|oct(?:ober)?", "ноябр[ьяею]|nov(?:ember)?",
+    "декабр[ьяею]|dec(?:ember)?",
+)  # fmt: skip
+MONTH_NAME = "(?:" + "|".join(MONTH_FORMS) + ")"
+DATE_TOKEN = re.compile(
+    r"(?<!\d)(?:(?P<iy>\d{4})-(?P<im>\d{1,2})-(?P<id>\d{1,2})"
+    r"|(?P<d>\d{1,2})[./](?P<m>\d{1,2})(?:[./](?P<y>\d{4}|\d{2}))?)(?![\d])"
+    rf"|(?<!\d)(?P<nd>\d{{1,2}})\s+(?P<nm>{MONTH_NAME})(?:\s+(?P<ny>\d{{4}}))?(?!\w)"
+    rf"|\b(?P<mn>{MONTH_NAME})\s+(?P<dn>\d{{1,2}})(?:,?\s+(?P<yn>\d{{4}}))?(?!\w)"
+    r"|\b(?P<word>сегодня|позавчера|вчера|today|yesterday)\b"
+)
+
+
+SAME_MONTH_RANGE = re.compile(
+    rf"(?<!\d)(?P<a>\d{{1,2}})\s*(?:-|\.\.|\bпо\b|\bдо\b|\bto\b)\s*(?P<b>\d{{1,2}})\s+(?P<mon>{MONTH_NAME})"
+    r"(?:\s+(?P<y>\d{4}))?(?![\w])"
+)
+
+
+def _month_number(name: str) -> int | None:
+    for index, forms in enumerate(MONTH_FORMS):
+        if re.fullmatch(forms, name):
+            return index + 1
+    return None
+
+
+def date_from_match(match: re.Match[str], today: date) -> date | None:
+    """The calendar day of a `DATE_TOKEN` match, or None when it names no real day (31.02)."""
+    if match.group("word"):
+        return today - timedelta(days=_DATE_WORDS[match.group("word")])
+    try:
+        if match.group("iy"):
+            return date(int(match.group("iy")), int(match.group("im")), int(match.group("id")))
+        if match.group("nd") or match.group("dn"):
+            day = int(match.group("nd") or match.group("dn"))
+            number = _month_number(match.group("nm") or match.group("mn"))
+            year_text = match.group("ny") or match.group("yn")
+            if number is None:
+                return None
+            month = number
+        else:
+            day, month = int(match.group("d")), int(match.group("m"))
+            year_text = match.group("y")
+        if year_text:
+            year = int(year_text)
+            return date(year + 2000 if year < 100 else year, month, day)
+        # No year: the latest such day not after today (reports look back, «25.12» in January is
+        # last December).
+        candidate = date(today.year, month, day) if (month, day) != (2, 29) else None
+        if candidate is None or candidate > today:
+            return _latest_leap_safe(today, month, day)
+        return candidate
+    except ValueError:
+        return None
+
+
+def _latest_leap_safe(today: date, month: int, day: int) -> date:
+    for year in range(today.year, today.year - 8, -1):
+        try:
+            candidate = date(year, month, day)
+        except ValueError:
+            continue
+        if candidate <= today:
+            return candidate
+    raise ValueError("no such day")
+
+
+def parse_date(spec: InputSpec, raw: str, today: date) -> str:
+    text = normalize_text(raw).strip(" .,")
+    match = DATE_TOKEN.fullmatch(text)
+    value = date_from_match(match, today) if match else None
+    if value is None:
+        raise InputParseError(spec.key, spec.parser, "format")
+    return value.isoformat()
+
+
+PeriodKind = Literal[
+    "days", "today", "yesterday", "day_before", "this_week", "prev_week", "this_month", "prev_month", "month"
+]
+
+
+@dataclass(frozen=True)
+class Period:
+    """A relative period named in words («за неделю», "last 30 days"), resolved against `today`."""
+
+    kind: PeriodKind
+    n: int = 1  # number of days for `days`; the month (1–12) for `month`
+    year: int | None = None  # `month` only; None: the latest such month not after today
+
+    @property
+    def approx_days(self) -> int:
+        """The period's length in days, for comparing with a template's fixed window."""
+        if self.kind == "days":
+            return self.n
+        return {"today": 1, "yesterday": 1, "day_before": 1, "this_week": 7, "prev_week": 7}.get(
+            self.kind, 30
+        )
+
+    def resolve(self, today: date) -> tuple[date, date]:
+        """Inclusive (from, to); rolling windows include today (docs/decisions.md, windows)."""
+        if self.kind == "days":
+            return today - timedelta(days=self.n - 1), today
+        if self.kind == "today":
+            return today, today
+        if self.kind in ("yesterday", "day_before"):
+            day = today - timedelta(days=1 if self.kind == "yesterday" else 2)
+            return day, day
+        if self.kind == "month":
+            year = self.year or (today.year if self.n <= today.month else today.year - 1)
+            first_day = date(year, self.n, 1)
+            next_first = date(year + self.n // 12, self.n % 12 + 1, 1)
+            last_day = next_first - timedelta(days=1)
+            return first_day, (today if first_day <= today < last_day else last_day)
+        monday = today - timedelta(days=today.weekday())
+        if self.kind == "this_week":
+            return monday, today
+        if self.kind == "prev_week":
+            return monday - timedelta(days=7), monday - timedelta(days=1)
+        first = today.replace(day=1)
+        if self.kind == "this_month":
+            return first, today
+        prev_last = first - timedelta(days=1)
+        return prev_last.replace(day=1), prev_last
+
+
+_NUM_WORDS = {
+    "один": 1, "одну": 1, "одна": 1, "one": 1, "два": 2, "две": 2, "two": 2, "три": 3, "three": 3,
+    "четыре": 4, "four": 4, "пять": 5, "five": 5, "шесть": 6, "six": 6,
+}  # fmt: skip
+_NUM = r"(?<![\w.])(?P<n>\d{1,4}|" + "|".join(_NUM_WORDS) + ")"
+_LEAD = r"(?<!\w)(?:(?:за|в|на|last|past|previous|the|over|for|in|последн\w*|прошедш\w*)\s+)*"
+_PERIOD_SOURCES: tuple[tuple[str, PeriodKind, int], ...] = (
+    (_LEAD + _NUM + r"\s*(?:дн\w*|день|сут\w*|days?|d)\b", "days", 1),
+    (_LEAD + _NUM + r"\s*(?:недел\w*|нед\b|weeks?)\b", "days", 7),
+    (_LEAD + _NUM + r"\s*(?:месяц\w*|мес\b|months?)\b", "days", 30),
+    (r"\b(?:(?:в|на|за)\s+)?(?:прошл\w*|предыдущ\w*)\s+месяц\w*|\b(?:last|previous)\s+month\b",
+     "prev_month", 0),
+    (r"\b(?:(?:в|на|за)\s+)?(?:прошл\w*|предыдущ\w*)\s+недел\w*|\bprevious\s+week\b", "prev_week", 0),
+    (r"\b(?:(?:в|на|за)\s+)?(?:эт\w*|текущ\w*)\s+месяц\w*|\bthis\s+month\b|\bс\s+начала\s+месяца\b"
+     r"|\bmonth\s+to\s+date\b|\bmtd\b", "this_month", 0),
+    (r"\b(?:(?:в|на|за)\s+)?(?:эт\w*|текущ\w*)\s+недел\w*|\bthis\s+week\b|\bс\s+начала\s+недели\b",
+     "this_week", 0),
+    (r"\bза\s+(?:последн\w*\s+)?(?:недел\w*|7\s*дн\w*)|\b(?:last|past)\s+week\b|\bнедел\w+\b", "days", 7),
+    (r"\bза\s+(?:последн\w*\s+)?месяц\b|\b(?:past|last)\s+30\s+days\b|\bмесяц\b", "days", 30),
+    (r"\b(?:за\s+)?(?:сегодня\w*|сегодняшн\w*)\b|\btoday\b", "today", 0),
+    (r"\b(?:за\s+)?(?:вчера|вчерашн\w*)\b|\byesterday\b", "yesterday", 0),
+    (r"\b(?:за\s+)?позавчера\b|\bday\s+before\s+yesterday\b", "day_before", 0),
+    # «за март», "in february 2026"; not the month of a date («15 марта», "march 15").
+    (rf"(?<!\d)(?<!\d\s)\b(?:(?:за|в|in|for)\s+)?(?P<mon>{MONTH_NAME})(?:\s+(?P<y>\d{{4}}))?(?!\w)(?!\s*\d)",
+     "month", 0),
+)  # fmt: skip
+_PERIOD_RULES = tuple((re.compile(pattern), kind, mult) for pattern, kind, mult in _PERIOD_SOURCES)
+
+
+@dataclass(frozen=True)
+class PeriodMatch:
+    period: Period
+    start: int
+    end: int
+
+
+def find_period(normalized: str) -> PeriodMatch | None:
+    """The first period phrase (by rule priority) in already normalised text, with its span."""
+    for pattern, kind, mult in _PERIOD_RULES:
+        match = pattern.search(normalized)
+        if match is None:
+            continue
+        if kind == "days":
+            number = match.groupdict().get("n")
+            count = (int(number) if number.isdigit() else _NUM_WORDS[number]) if number else 1
+            period = Period("days", count * mult)
+        elif kind == "month":
+            month = _month_number(match["mon"])
+            if month is None or (match.group(0) == "may"):
+                continue  # a bare "may" is the verb far more often than the month
+            period = Period("month", month, int(match["y"]) if match["y"] else None)
+        else:
+            period = Period(kind)
+        return PeriodMatch(period, match.start(), match.end())
+    return None
+
+
+# One alternative per character class (no "\.\." next to "."): overlapping ones backtrack exponentially.
+_RANGE_FILLER = re.compile(r"(?:\s|[-,.:]|\bс\b|\bпо\b|\bдо\b|\bи\b|\bfrom\b|\bto\b|\btill\b|\buntil\b"
+                           r"|\bbetween\b|\band\b|\bза\b|\bпериод\b|\bperiod\b)*")  # fmt: skip
+
+
+def _has_year(match: re.Match[str]) -> bool:
+    return any(match.group(g) for g in ("iy", "y", "ny", "yn", "word"))
+
+
+def parse_date_range(spec: InputSpec, raw: str, today: date) -> tuple[str, str]:
+    max_days = spec.options.max_days or DEFAULT_MAX_DAYS
+
+    def fail(problem: Problem) -> InputParseError:
+        return InputParseError(spec.key, spec.parser, problem, max_days=str(max_days))
+
+    text = normalize_text(raw).strip(" .,!?")
+    if not text:
+        raise fail("empty")
+    # «с 1 по 15 марта»: the month named once serves both days.
+    text = SAME_MONTH_RANGE.sub(
+        lambda m: f"{m['a']} {m['mon']} {m['y'] or ''} - {m['b']} {m['mon']} {m['y'] or ''}", text
+    )
+    bounds: tuple[date, date] | None = None
+    matches = list(DATE_TOKEN.finditer(text))
+    residue = DATE_TOKEN.sub(" ", text)
+    if matches and len(matches) <= 2 and _RANGE_FILLER.fullmatch(residue):
+        days = [date_from_match(m, today) for m in matches]
+        if any(d is None for d in days):
+            raise fail("format")
+        first, last = days[0], days[-1]
+        assert first is not None and last is not None
+        if len(days) == 2 and not _has_year(matches[0]):
+            # «01.12..15.01» in January: the start without a year precedes the end.
+            first = _latest_leap_safe(last, first.month, first.day) if first > last else first
+        bounds = (first, last)
+    else:
+        found = find_period(text)
+        if found is not None and _RANGE_FILLER.fullmatch(text[: found.start] + " " + text[found.end :]):
+            bounds = found.period.resolve(today)
+    if bounds is None:
+        raise fail("format")
+    if bounds[1] < bounds[0]:
+        raise fail("order")
+    if (bounds[1] - bounds[0]).days + 1 > max_days:
+        raise fail("too_long")
+    return bounds[0].isoformat(), bounds[1].isoformat()
+
+
+# ---------------------------------------------------------------- other parsers
+
+
+def parse_phone(spec: InputSpec, raw: str) -> str:
+    text = collapse_spaces(normalize_digits(raw))
+    if not re.fullmatch(r"\+?[\d\s().\-]+", text):
+        raise InputParseError(spec.key, spec.parser, "format")
+    digits = re.sub(r"\D", "", text)
+    if not 10 <= len(digits) <= 15:
+        raise InputParseError(spec.key, spec.parser, "format")
+    if not text.startswith("+") and len(digits) == 11 and digits.startswith("8"):
+        # Russian trunk prefix: 8 916 … is +7 916 … (most SIS shops are Russian-speaking).
+        digits = "7" + digits[1:]
+    return "+" + digits
+
+
+def parse_text(spec: InputSpec, raw: str) -> str:
+    limit = spec.options.max_len or DEFAULT_TEXT_MAX_LEN
+    text = raw.strip()
+    if not text:
+        raise InputParseError(spec.key, spec.parser, "empty", max_len=str(limit))
+    if len(text) > limit:
+        raise InputParseError(spec.key, spec.parser, "too_long", max_len=str(limit))
+    return text
+
+
+def _choice_key(text: str) -> str:
+    return re.sub(r"[\s\-]+", "_", normalize_text(text).strip(" .!"))
+
+
+def parse_choice(spec: InputSpec, raw: str) -> str:
+    wanted = _choice_key(raw)
+    for choice in spec.options.choices:
+        if _choice_key(choice) == wanted:
+            return choice
+    raise InputParseError(spec.key, spec.parser, "format", choices=", ".join(spec.options.choices))
+
+
+_TRUE = frozenset({"да", "д", "yes", "y", "вкл", "включить", "включи", "on", "1", "true", "+", "✅"})
+_FALSE = frozenset({"нет", "н", "no", "n", "выкл", "выключить", "выключи", "off", "0", "false", "-", "❌"})
+
+
+def parse_bool(spec: InputSpec, raw: str) -> bool:
+    text = normalize_text(raw).strip(" .!")
+    if text in _TRUE:
+        return True
+    if text in _FALSE:
+        return False
+    raise InputParseError(spec.key, spec.parser, "format")
+
+
+_TIME = re.compile(r"(\d{1,2})\s*[:.hч]\s*(\d{2})")
+
+
+def parse_time_local(spec: InputSpec, raw: str) -> str:
+    match = _TIME.fullmatch(normalize_text(raw))
+    if match is None or int(match.group(1)) > 23 or int(match.group(2)) > 59:
+        raise InputParseError(spec.key, spec.parser, "format")
+    return f"{int(match.group(1)):02d}:{match.group(2)}"
+
+
+@cache
+def _timezones() -> dict[str, str]:
+    return {name.casefold(): name for name in available_timezones()}
+
+
+def parse_timezone(spec: InputSpec, raw: str) -> str:
+    text = re.sub(r"\s*/\s*", "/", collapse_spaces(normalize_digits(raw))).replace(" ", "_").casefold()
+    name = _timezones().get(text)
+    if name is None:
+        raise InputParseError(spec.key, spec.parser, "format")
+    return name
+
+
+def parse_kv(spec: InputSpec, raw: str) -> dict[str, str]:
+    allowed = {key.casefold(): key for key in spec.options.keys}
+
+    def fail(problem: Problem) -> InputParseError:
+        return InputParseError(spec.key, spec.parser, problem, keys=", ".join(spec.options.keys))
+
+    result: dict[str, str] = {}
+    # A comma separates pairs only when a `key=` follows, so "0,5" stays a value.
+    for part in re.split(r"[;\n]|,(?=\s*[A-Za-z_][\w.]*\s*=)", normalize_digits(raw)):
+        if not part.strip():
+            continue
+        key, sep, value = part.partition("=")
+        key, value = key.strip().casefold(), value.strip()
+        if not sep or not value:
+            raise fail("format")
+        if key not in allowed:
+            raise fail("unknown_key")
+        result[allowed[key]] = value
+    if not result:
+        raise fail("empty")
+    return result
+
+
+_SIMPLE: dict[ParserName, Callable[[InputSpec, str], Any]] = {
+    ParserName.INT: parse_int,
+    ParserName.DECIMAL: parse_decimal,
+    ParserName.PERCENT: parse_percent,
+    ParserName.IDS: parse_ids,
+    ParserName.PHONE: parse_phone,
+    ParserName.TEXT: parse_text,
+    ParserName.CHOICE: parse_choice,
+    ParserName.BOOL: parse_bool,
+    ParserName.TIME_LOCAL: parse_time_local,
+    ParserName.TIMEZONE: parse_timezone,
+    ParserName.KV: parse_kv,
+}
+
+
+def parse_input(spec: InputSpec, raw: str, *, today: date) -> Any:
+    """Parse one raw answer for `spec`; `today` (shop-local) anchors relative dates and periods."""
+    if spec.parser is ParserName.DATE:
+        return parse_date(spec, raw, today)
+    if spec.parser is ParserName.DATE_RANGE:
+        return parse_date_range(spec, raw, today)
+    return _SIMPLE[spec.parser](spec, raw)
