@@ -1,6 +1,6 @@
 """Actions API v1 (`/ownerbot/v1/actions/...`) over the simulator's own catalog via `CatalogActions`.
 
-The same DEMO implementation OwnerBot uses in DEMO mode (`upstream/demo/catalog_ops.py`) acts on the
+The same DEMO implementation OwnerBot uses in DEMO mode (`upstream/demo/catalog_ops/`) acts on the
 simulator's database, so prices really change, reprices keep backups and roll back, publish states and
 discounts stick. When that module is not available every action family answers 404 (`NOT_SUPPORTED`).
 

@@ -41,6 +41,9 @@ _WARNINGS: dict[str, tuple[str, str]] = {
     ),
 }
 
+# The hint after a committed reprice (manual or automatic), (Russian, English).
+FX_ROLLBACK_HINT = ("Откат: sis_fx_rollback (кнопка ↩️).", "Rollback: sis_fx_rollback (↩️).")
+
 
 def tr(locale: str, ru: str, en: str) -> str:
     """The Russian or English text for the owner's locale."""

@@ -12,6 +12,7 @@ from pydantic import Field
 from ownerbot.actions.contract import ActionContext, ActionPreview, ActionResult, ActionUndo
 from ownerbot.tools.actions.common import action_spec
 from ownerbot.tools.actions.sis_common import (
+    FX_ROLLBACK_HINT,
     catalog_errors,
     catalog_of,
     price_examples,
@@ -96,9 +97,7 @@ async def commit_reprice(payload: SisFxRepricePayload, ctx: ActionContext) -> Ac
             f"Reprice applied: {result.affected_count}.",
         ),
         warnings=warning_texts(result.warnings, loc),
-        rollback_hint=tr(loc, "Откат: sis_fx_rollback (кнопка ↩️).", "Rollback: sis_fx_rollback (↩️).")
-        if undo
-        else None,
+        rollback_hint=tr(loc, *FX_ROLLBACK_HINT) if undo else None,
         undo=undo,
         details={"job_id": result.job_id, "max_delta_pct": str(result.max_delta_pct)},
     )

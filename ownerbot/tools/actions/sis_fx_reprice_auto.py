@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from ownerbot.actions.contract import ActionContext, ActionPreview, ActionResult, ActionUndo
 from ownerbot.tools.actions.common import ActionPayload, action_spec
-from ownerbot.tools.actions.sis_common import catalog_errors, catalog_of, tr, warning_texts
+from ownerbot.tools.actions.sis_common import FX_ROLLBACK_HINT, catalog_errors, catalog_of, tr, warning_texts
 from ownerbot.tools.actions.sis_fx_reprice import reprice_preview
 from ownerbot.tools.contract import ErrorCode, Risk, ToolFailure
 from ownerbot.upstream.catalog import FxAutoParams
@@ -76,9 +76,7 @@ async def commit_auto(payload: SisFxRepriceAutoPayload, ctx: ActionContext) -> A
         summary=summary,
         warnings=warning_texts(result.warnings, loc),
         undo=undo,
-        rollback_hint=tr(loc, "Откат: sis_fx_rollback (кнопка ↩️).", "Rollback: sis_fx_rollback (↩️).")
-        if undo
-        else None,
+        rollback_hint=tr(loc, *FX_ROLLBACK_HINT) if undo else None,
         details={"status": result.status, "job_id": result.job_id, "replayed": result.replayed},
     )
 

@@ -8,22 +8,14 @@ SIS catalog resolves it to `product_ids` through the read gateway, and the previ
 
 from __future__ import annotations
 
-from pydantic import Field
-
-from ownerbot.actions.contract import ActionContext, ActionPreview, ActionResult
-from ownerbot.tools.actions.common import FlagReason, action_spec
-from ownerbot.tools.actions.sis_common import catalog_errors, catalog_of, state_examples, tr, warning_texts
-from ownerbot.tools.contract import Risk
+from ownerbot.tools.actions.sis_common import tr
+from ownerbot.tools.actions.sis_state_tool import OwnerFlags, StateTool
 from ownerbot.upstream.catalog import STOCK_IDS_FROM_INVENTORY, STOCK_LIST_TRUNCATED, ProductsPublishParams
 
 
-class SisProductsPublishPayload(ProductsPublishParams):
-    reason: FlagReason = None
-    force: bool = Field(default=False)
-
-
-def params_of(payload: SisProductsPublishPayload) -> ProductsPublishParams:
-    return ProductsPublishParams.model_validate(payload.model_dump(exclude={"reason", "force"}))
+# The catalog params, then `reason` and `force` (no docstring: it would become the schema description).
+class SisProductsPublishPayload(OwnerFlags, ProductsPublishParams):
+    pass
 
 
 def selection_texts(stock_lte: int | None, codes: list[str], locale: str) -> tuple[list[str], list[str]]:
@@ -66,53 +58,39 @@ def selection_texts(stock_lte: int | None, codes: list[str], locale: str) -> tup
     return [head, *notes], rest
 
 
-async def preview_publish(payload: SisProductsPublishPayload, ctx: ActionContext) -> ActionPreview:
-    loc = ctx.locale
-    with catalog_errors():
-        preview = await catalog_of(ctx).products_publish_preview(params_of(payload))
-    plan = payload.model_dump(mode="json")
-    plan["product_ids"] = preview.ids
-    selection, codes = selection_texts(payload.stock_lte, preview.warnings, loc)
-    return ActionPreview(
-        affected_count=preview.affected_count,
-        summary=tr(
-            loc,
-            f"Товары → {payload.target_status}: {preview.affected_count} (подходят {preview.matched_count})",
-            f"Products → {payload.target_status}: {preview.affected_count} (matched {preview.matched_count})",
-        ),
-        examples=state_examples(preview.examples),
-        warnings=[*selection, *warning_texts(codes, loc)],
-        noop_reason=tr(loc, "Менять нечего.", "Nothing to change.") if not preview.affected_count else None,
-        bound_payload=plan if preview.ids else None,
-    )
+def _selection(
+    payload: SisProductsPublishPayload, codes: list[str], locale: str
+) -> tuple[list[str], list[str]]:
+    return selection_texts(payload.stock_lte, codes, locale)
 
 
-async def commit_publish(payload: SisProductsPublishPayload, ctx: ActionContext) -> ActionResult:
-    loc = ctx.locale
-    with catalog_errors():
-        result = await catalog_of(ctx).products_publish_apply(
-            params_of(payload), actor_id=ctx.actor_id, now=ctx.now
-        )
-    return ActionResult(
-        changed_count=result.affected_count,
-        summary=tr(
-            loc,
-            f"Товары → {payload.target_status}: {result.affected_count}.",
-            f"Products → {payload.target_status}: {result.affected_count}.",
-        ),
-        warnings=warning_texts(selection_texts(payload.stock_lte, result.warnings, loc)[1], loc),
-        details={"ids": result.ids, "reason": payload.reason},
-    )
-
-
-SPEC = action_spec(
+TOOL: StateTool[SisProductsPublishPayload, ProductsPublishParams] = StateTool(
     name="sis_products_publish",
     payload_model=SisProductsPublishPayload,
+    params_model=ProductsPublishParams,
+    ids_field="product_ids",
+    preview_call=lambda catalog, params: catalog.products_publish_preview(params),
+    apply_call=lambda catalog, params, ctx: catalog.products_publish_apply(
+        params, actor_id=ctx.actor_id, now=ctx.now
+    ),
+    preview_summary=lambda payload, preview, loc: tr(
+        loc,
+        f"Товары → {payload.target_status}: {preview.affected_count} (подходят {preview.matched_count})",
+        f"Products → {payload.target_status}: {preview.affected_count} (matched {preview.matched_count})",
+    ),
+    commit_summary=lambda payload, result, loc: tr(
+        loc,
+        f"Товары → {payload.target_status}: {result.affected_count}.",
+        f"Products → {payload.target_status}: {result.affected_count}.",
+    ),
+    selection=_selection,
+)
+params_of = TOOL.params_of
+preview_publish = TOOL.preview
+commit_publish = TOOL.commit
+
+SPEC = TOOL.spec(
     description="Publish, hide or archive products by product_ids, status_from and/or stock_lte (stock ≤ N)",
-    preview=preview_publish,
-    commit=commit_publish,
-    risk=Risk.MED,
-    target_system="SIS",
     examples=(
         {"status_from": "HIDDEN", "target_status": "ACTIVE"},
         {"status_from": "ACTIVE", "stock_lte": 2, "target_status": "HIDDEN"},

@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import AsyncIterator, Sequence
 from contextlib import asynccontextmanager
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import ColumnElement, and_, or_, select, update
 from sqlalchemy.exc import DBAPIError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncSession, async_sessionmaker
 
@@ -67,31 +68,27 @@ class DemoOrderAnnotations:
             differs = or_(
                 DemoOrder.flagged.is_(False), DemoOrder.flag_reason.is_(None), DemoOrder.flag_reason != reason
             )
-        condition = and_(DemoOrder.id.in_(keys), differs)
-        async with self._session() as session:
-            changed = list((await session.scalars(select(DemoOrder.id).where(condition))).all())
-            if changed:
-                await session.execute(
-                    update(DemoOrder)
-                    .where(DemoOrder.id.in_(changed))
-                    .values(flagged=True, flag_reason=reason, updated_at=now)
-                )
-            await session.commit()
-        return [str(order_id) for order_id in sorted(changed)]
+        return await self._update_where(
+            and_(DemoOrder.id.in_(keys), differs), flagged=True, flag_reason=reason, updated_at=now
+        )
 
     async def clear_flags(self, order_ids: Sequence[str], now: datetime) -> list[str]:
         keys = _order_keys(order_ids)
         if not keys:
             return []
-        condition = and_(DemoOrder.id.in_(keys), DemoOrder.flagged.is_(True))
+        return await self._update_where(
+            and_(DemoOrder.id.in_(keys), DemoOrder.flagged.is_(True)),
+            flagged=False,
+            flag_reason=None,
+            updated_at=now,
+        )
+
+    async def _update_where(self, condition: ColumnElement[bool], **values: Any) -> list[str]:
+        """Set `values` on the orders matching `condition`; the ids changed, sorted, as strings."""
         async with self._session() as session:
             changed = list((await session.scalars(select(DemoOrder.id).where(condition))).all())
             if changed:
-                await session.execute(
-                    update(DemoOrder)
-                    .where(DemoOrder.id.in_(changed))
-                    .values(flagged=False, flag_reason=None, updated_at=now)
-                )
+                await session.execute(update(DemoOrder).where(DemoOrder.id.in_(changed)).values(**values))
             await session.commit()
         return [str(order_id) for order_id in sorted(changed)]
 
