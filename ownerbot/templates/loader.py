@@ -3,7 +3,8 @@
 The check runs at start-up and in `ownerbot templates check`. It collects every problem (not only the
 first) and names the file and the field of each, so a broken catalog is fixed in one pass: unknown tool,
 kind mismatch, duplicate id, file name ≠ id, parser options that do not apply, preset payload keys that
-are not fields of the tool's payload, bad date tokens, and missing English texts (`locales/en.yaml`).
+are not fields of the tool's payload, bad date tokens, free-text `patterns` that do not compile or name
+a group that is not an input, and missing English texts (`locales/en.yaml`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, ValidationError
 
+from ownerbot.templates.patterns import pattern_problems
 from ownerbot.templates.spec import (
     BUILTINS,
     Category,
@@ -256,6 +258,8 @@ def check_spec(spec: TemplateSpec, registry: ToolRegistry) -> list[str]:
                 if head not in fields:
                     field = "into" if item.into is not None else "key"
                     problems.append(f"{where}.{field}: {head!r} is not a field of {spec.tool}")
+    # The router would refuse the whole catalog on its first text; refuse it here, at load, instead.
+    problems.extend(problem.removeprefix(f"{spec.id}: ") for problem in pattern_problems(spec))
     return problems
 
 

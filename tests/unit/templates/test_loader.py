@@ -303,6 +303,14 @@ def test_bad_date_token(tmp_path: Path, registry: ToolRegistry) -> None:
     assert has(found, "rpt_a.yaml", "payload.from", "@tomorrow")
 
 
+def test_bad_free_text_patterns(tmp_path: Path, registry: ToolRegistry) -> None:
+    patterns = [r"подними цены на (?P<bump_percent>\d+", r"(?P<bump_percent>\d+)\s*%", r"(?P<pct>\d+)"]
+    found = problems(tmp_path, registry, [action("PRC_B", patterns=patterns)])
+    assert has(found, "prc_b.yaml", "patterns[0]", "invalid regular expression")
+    assert not has(found, "patterns[1]")  # a group named after an input fills it
+    assert "prc_b.yaml: patterns[2]: group 'pct' is not an input key" in found
+
+
 def test_unknown_sis_family(tmp_path: Path, registry: ToolRegistry) -> None:
     found = problems(tmp_path, registry, [action("PRC_B", requires=["sis:coupons"])])
     assert has(found, "prc_b.yaml", "requires:", "coupons")
