@@ -20,6 +20,7 @@ Keys are never logged: log lines name the endpoint, status, attempt and correlat
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import time
@@ -593,19 +594,37 @@ def _envelope_error(endpoint: Endpoint, envelope: ActionEnvelope) -> SisError:
 
 # -- one client per process ---------------------------------------------------------------------------
 
-_shared: SisClient | None = None
+# One client per SIS configuration in a process (in production exactly one): a runtime built from other
+# settings (a test, a second tenant later) must never reuse a client aimed at another base URL or key.
+_shared: dict[tuple[object, ...], SisClient] = {}
+
+
+def _signature(settings: Settings) -> tuple[object, ...]:
+    key = settings.sis_ownerbot_api_key.get_secret_value() if settings.sis_ownerbot_api_key else None
+    return (
+        settings.sis_base_url,
+        hashlib.sha256((key or "").encode()).hexdigest(),
+        settings.sis_timeout_sec,
+        settings.sis_max_retries,
+        settings.sis_retry_backoff_base_sec,
+        settings.sis_breaker_failures,
+        settings.sis_breaker_cooldown_sec,
+        settings.sis_contract_check_enabled,
+    )
 
 
 def get_sis_client(settings: Settings) -> SisClient:
-    """The process-wide client (created on first use from `settings`)."""
-    global _shared
-    if _shared is None:
-        _shared = SisClient.from_settings(settings)
-    return _shared
+    """The process-wide client for these settings (created on first use)."""
+    signature = _signature(settings)
+    client = _shared.get(signature)
+    if client is None:
+        client = _shared[signature] = SisClient.from_settings(settings)
+    return client
 
 
 async def close_sis_client() -> None:
-    global _shared
-    if _shared is not None:
-        client, _shared = _shared, None
+    """Close every shared client (at shutdown)."""
+    clients = list(_shared.values())
+    _shared.clear()
+    for client in clients:
         await client.aclose()
