@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from aiogram import Bot
 from aiogram.fsm.context import FSMContext
 from aiogram.fsm.state import State, StatesGroup
-from aiogram.types import BufferedInputFile
+from aiogram.types import BufferedInputFile, InlineKeyboardMarkup, Message
 
 from ownerbot.actions.outcomes import PreviewStatus
 from ownerbot.bot.context import BotServices
@@ -56,6 +57,21 @@ def _jsonable(value: Any) -> Any:
     return value
 
 
+@dataclass(frozen=True, slots=True)
+class FlowChat:
+    """Where one update's template flow talks and on whose behalf: the same for all its steps."""
+
+    bot: Bot
+    chat_id: int
+    owner_id: int
+    services: BotServices
+    locale: str
+    correlation_id: str | None
+
+    async def send(self, text: str, reply_markup: InlineKeyboardMarkup | None = None) -> Message:
+        return await self.bot.send_message(self.chat_id, text, reply_markup=reply_markup)
+
+
 class TemplateFlow:
     """Runs templates for the router: the input dialogue, then the runner, then delivery."""
 
@@ -64,48 +80,38 @@ class TemplateFlow:
 
     async def start(
         self,
-        bot: Bot,
-        chat_id: int,
-        owner_id: int,
-        services: BotServices,
-        locale: str,
+        chat: FlowChat,
         spec: TemplateSpec,
         state: FSMContext,
-        correlation_id: str | None,
         raw: dict[str, str] | None = None,
     ) -> None:
         """Check requirements, then ask for inputs (those not given in `raw`) or run at once."""
-        runner = template_runner(services)
+        runner = template_runner(chat.services)
         if runner is None:
-            await bot.send_message(chat_id, t("tpl.runner.no_catalog", locale))
+            await chat.send(t("tpl.runner.no_catalog", chat.locale))
             return
         missing = await runner.unmet(spec)
         if missing is not None:
-            await bot.send_message(chat_id, requirement_text(missing, locale))
+            await chat.send(requirement_text(missing, chat.locale))
             return
         await state.clear()
         if not spec.inputs:
-            await self.execute(bot, chat_id, owner_id, services, locale, spec, {}, correlation_id)
+            await self.execute(chat, spec, {})
             return
         await state.set_state(TemplateInput.waiting)
         data = {"tid": spec.id, "step": 0, "values": {}, "raw": dict(raw or {})}
-        await self.advance(bot, chat_id, owner_id, services, locale, spec, state, data, correlation_id)
+        await self.advance(chat, spec, state, data)
 
     async def advance(
         self,
-        bot: Bot,
-        chat_id: int,
-        owner_id: int,
-        services: BotServices,
-        locale: str,
+        chat: FlowChat,
         spec: TemplateSpec,
         state: FSMContext,
         data: dict[str, Any],
-        correlation_id: str | None,
         error: str | None = None,
     ) -> None:
         """Fill inputs from the raw text given up front; ask the first one missing or invalid."""
-        runner = template_runner(services)
+        runner = template_runner(chat.services)
         if runner is None:
             return
         today = runner.today()
@@ -120,105 +126,69 @@ class TemplateFlow:
             try:
                 values[item.key] = _jsonable(parse_input(item, text, today=today))
             except InputParseError as exc:
-                error = exc.expected(locale)
+                error = exc.expected(chat.locale)
                 break
             step += 1
         if step >= len(spec.inputs):
             await state.clear()
-            await self.execute(bot, chat_id, owner_id, services, locale, spec, values, correlation_id)
+            await self.execute(chat, spec, values)
             return
         data.update(step=step, values=values, raw=raw, exp=flow_clock() + INPUT_TTL_SEC)
         await state.set_data(data)
         item = spec.inputs[step]
-        catalog = services.templates
+        catalog = chat.services.templates
         assert catalog is not None  # the runner exists only with a catalog
-        await bot.send_message(
-            chat_id,
-            prompt_text(catalog, spec, item, step, locale, error),
-            reply_markup=input_keyboard(catalog, spec, item, step, locale),
+        await chat.send(
+            prompt_text(catalog, spec, item, step, chat.locale, error),
+            reply_markup=input_keyboard(catalog, spec, item, step, chat.locale),
         )
 
     async def answer(
         self,
-        bot: Bot,
-        chat_id: int,
-        owner_id: int,
-        services: BotServices,
-        locale: str,
+        chat: FlowChat,
         state: FSMContext,
         raw_text: str | None,
-        correlation_id: str | None,
         *,
         skip: bool = False,
     ) -> None:
         """One answer to the current step (typed, a preset, the default, or a skip)."""
         data = await state.get_data()
-        if lapsed(data):
-            await state.clear()
-            await bot.send_message(chat_id, t("tpl.input.expired", locale))
-            return
-        catalog = services.templates
-        runner = template_runner(services)
+        catalog = chat.services.templates
+        runner = template_runner(chat.services)
         spec = catalog.get(str(data.get("tid"))) if catalog else None
-        if spec is None or runner is None or int(data.get("step", 0)) >= len(spec.inputs):
+        if lapsed(data) or spec is None or runner is None or int(data.get("step", 0)) >= len(spec.inputs):
             await state.clear()
-            await bot.send_message(chat_id, t("tpl.input.expired", locale))
+            await chat.send(t("tpl.input.expired", chat.locale))
             return
         step = int(data["step"])
         item = spec.inputs[step]
-        if skip:
-            data["step"] = step + 1
-            await self.advance(bot, chat_id, owner_id, services, locale, spec, state, data, correlation_id)
-            return
-        try:
-            value = parse_input(item, raw_text or "", today=runner.today())
-        except InputParseError as exc:
-            await self.advance(
-                bot,
-                chat_id,
-                owner_id,
-                services,
-                locale,
-                spec,
-                state,
-                data,
-                correlation_id,
-                error=exc.expected(locale),
-            )
-            return
-        data["values"][item.key] = _jsonable(value)
+        if not skip:
+            try:
+                value = parse_input(item, raw_text or "", today=runner.today())
+            except InputParseError as exc:
+                await self.advance(chat, spec, state, data, error=exc.expected(chat.locale))
+                return
+            data["values"][item.key] = _jsonable(value)
         data["step"] = step + 1
-        await self.advance(bot, chat_id, owner_id, services, locale, spec, state, data, correlation_id)
+        await self.advance(chat, spec, state, data)
 
-    async def execute(
-        self,
-        bot: Bot,
-        chat_id: int,
-        owner_id: int,
-        services: BotServices,
-        locale: str,
-        spec: TemplateSpec,
-        values: dict[str, Any],
-        correlation_id: str | None,
-    ) -> None:
-        runner = template_runner(services)
+    async def execute(self, chat: FlowChat, spec: TemplateSpec, values: dict[str, Any]) -> None:
+        runner = template_runner(chat.services)
         if runner is None:
             return
         outcome = await runner.run(
-            spec, values, actor_id=owner_id, chat_id=chat_id, locale=locale, correlation_id=correlation_id
+            spec,
+            values,
+            actor_id=chat.owner_id,
+            chat_id=chat.chat_id,
+            locale=chat.locale,
+            correlation_id=chat.correlation_id,
         )
-        await self.deliver(bot, chat_id, owner_id, services, locale, outcome)
+        await self.deliver(chat, outcome)
 
-    async def deliver(
-        self,
-        bot: Bot,
-        chat_id: int,
-        owner_id: int,
-        services: BotServices,
-        locale: str,
-        outcome: TemplateOutcome,
-    ) -> None:
+    async def deliver(self, chat: FlowChat, outcome: TemplateOutcome) -> None:
         """Messages for one outcome: text with pages, a document, a preview with ✅/❌, a report job."""
+        bot, chat_id, services, locale = chat.bot, chat.chat_id, chat.services, chat.locale
         spec = outcome.spec
         catalog = services.templates
         if outcome.kind is OutcomeKind.ANSWER and outcome.answer is not None:
@@ -254,7 +224,7 @@ class TemplateFlow:
             return
         if outcome.kind is OutcomeKind.REPORT and outcome.report is not None:
             refusal = await start_report(
-                self.jobs, bot, chat_id, services.reports, services.state, owner_id, outcome.report
+                self.jobs, bot, chat_id, services.reports, services.state, chat.owner_id, outcome.report
             )
             if refusal is not None:
                 await bot.send_message(chat_id, t(refusal, locale))

@@ -20,6 +20,7 @@ import json
 import logging
 import secrets
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date, datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any
@@ -97,6 +98,16 @@ class TemplateOutcome(BaseModel):
     report: ReportRequest | None = None
     document: ExportDocument | None = None
     notice: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class _Caller:
+    """Who runs a template, from which chat and in which language: what its tool calls pass on."""
+
+    actor_id: int
+    chat_id: int
+    locale: str
+    correlation_id: str | None
 
 
 def answer_key(owner_id: int) -> str:
@@ -186,31 +197,28 @@ class TemplateRunner:
         remember: bool = True,
     ) -> TemplateOutcome:
         """Run `spec` with `parsed` inputs (already validated by the parsers)."""
-        values = dict(parsed)
+        caller = _Caller(actor_id, chat_id, locale, correlation_id)
+        return await self._run(spec, dict(parsed), caller, remember=remember)
+
+    async def _run(
+        self, spec: TemplateSpec, values: dict[str, Any], caller: _Caller, *, remember: bool
+    ) -> TemplateOutcome:
         if spec.is_builtin:
-            return await self._builtin(spec, values, actor_id, chat_id, locale, correlation_id)
+            return await self._builtin(spec, values, caller)
         if remember:
-            await self._remember_run(actor_id, spec, values)
+            await self._remember_run(caller.actor_id, spec, values)
         payload = build_payload(spec, values, today=self.today())
         if spec.kind is TemplateKind.ACTION:
-            preview = await self._preview(
-                spec.tool,
-                payload,
-                actor_id,
-                chat_id,
-                locale,
-                correlation_id,
-                preview_only=spec.preview_only,
-            )
+            preview = await self._preview(spec.tool, payload, caller, preview_only=spec.preview_only)
             return TemplateOutcome(kind=OutcomeKind.PREVIEW, spec=spec, preview=preview)
         if spec.render in (RenderMode.PNG, RenderMode.PDF) and spec.report is not None:
             kind = ReportKind(spec.report.value)
             days = _int(payload.get("days"), 30)
             if kind is ReportKind.TREND and days not in TREND_DAYS:
                 days = min(TREND_DAYS, key=lambda d: abs(d - days))
-            request = ReportRequest(kind, locale=locale, days=days, actor_id=actor_id)
+            request = ReportRequest(kind, locale=caller.locale, days=days, actor_id=caller.actor_id)
             return TemplateOutcome(kind=OutcomeKind.REPORT, spec=spec, report=request)
-        answer = await self._read(spec.id, spec.tool, payload, actor_id, correlation_id)
+        answer = await self._read(spec.id, spec.tool, payload, caller)
         return TemplateOutcome(kind=OutcomeKind.ANSWER, spec=spec, answer=answer)
 
     async def _read(
@@ -218,12 +226,15 @@ class TemplateRunner:
         template_id: str | None,
         tool: str,
         payload: dict[str, Any],
-        actor_id: int,
-        correlation_id: str | None,
+        caller: _Caller,
     ) -> StoredAnswer:
         response = await self.tool_runner.run(
             make_request(
-                tool, payload, settings=self.settings, actor_id=actor_id, correlation_id=correlation_id
+                tool,
+                payload,
+                settings=self.settings,
+                actor_id=caller.actor_id,
+                correlation_id=caller.correlation_id,
             )
         )
         # Tools may answer with models and Decimals in memory; the JSON form is what pages and exports
@@ -237,17 +248,16 @@ class TemplateRunner:
             response=response,
         )
         if response.status == "ok":
-            await self.state.set(answer_key(actor_id), answer.model_dump_json(by_alias=True), ANSWER_TTL_SEC)
+            await self.state.set(
+                answer_key(caller.actor_id), answer.model_dump_json(by_alias=True), ANSWER_TTL_SEC
+            )
         return answer
 
     async def _preview(
         self,
         tool: str,
         payload: dict[str, Any],
-        actor_id: int,
-        chat_id: int,
-        locale: str,
-        correlation_id: str | None,
+        caller: _Caller,
         *,
         preview_only: bool = False,
     ) -> PreviewOutcome:
@@ -258,11 +268,11 @@ class TemplateRunner:
             ActionRequest(
                 action=tool,
                 payload=payload,
-                actor_id=actor_id,
-                chat_id=chat_id,
-                locale=locale,
+                actor_id=caller.actor_id,
+                chat_id=caller.chat_id,
+                locale=caller.locale,
                 channel="template",
-                correlation_id=correlation_id,
+                correlation_id=caller.correlation_id,
                 preview_only=preview_only,
             )
         )
@@ -299,35 +309,19 @@ class TemplateRunner:
 
     # -- built-ins ------------------------------------------------------------------------------
 
-    async def _builtin(
-        self,
-        spec: TemplateSpec,
-        values: dict[str, Any],
-        actor_id: int,
-        chat_id: int,
-        locale: str,
-        correlation_id: str | None,
-    ) -> TemplateOutcome:
+    async def _builtin(self, spec: TemplateSpec, values: dict[str, Any], caller: _Caller) -> TemplateOutcome:
         name = spec.tool
         if name == "builtin:upstream_mode":
             return TemplateOutcome(kind=OutcomeKind.UPSTREAM, spec=spec)
         if name == "builtin:replay_last":
-            run = await self.last_run(actor_id)
+            run = await self.last_run(caller.actor_id)
             target = self.catalog.get(run.template_id) if run else None
             if run is None or target is None or target.is_builtin:
                 return TemplateOutcome(kind=OutcomeKind.NOTICE, spec=spec, notice="tpl.runner.no_last_run")
-            return await self.run(
-                target,
-                run.parsed,
-                actor_id=actor_id,
-                chat_id=chat_id,
-                locale=locale,
-                correlation_id=correlation_id,
-                remember=False,
-            )
+            return await self._run(target, dict(run.parsed), caller, remember=False)
         if name == "builtin:raw_tool_call":
-            return await self._raw_call(spec, values, actor_id, chat_id, locale, correlation_id)
-        answer = await self.last_answer(actor_id)
+            return await self._raw_call(spec, values, caller)
+        answer = await self.last_answer(caller.actor_id)
         if answer is None:
             return TemplateOutcome(kind=OutcomeKind.NOTICE, spec=spec, notice="tpl.runner.no_last_answer")
         stamp = self.today().isoformat()
@@ -347,15 +341,7 @@ class TemplateRunner:
             return TemplateOutcome(kind=OutcomeKind.DOCUMENT, spec=spec, document=document)
         return TemplateOutcome(kind=OutcomeKind.NOTICE, spec=spec, notice="tpl.runner.unknown_builtin")
 
-    async def _raw_call(
-        self,
-        spec: TemplateSpec,
-        values: dict[str, Any],
-        actor_id: int,
-        chat_id: int,
-        locale: str,
-        correlation_id: str | None,
-    ) -> TemplateOutcome:
+    async def _raw_call(self, spec: TemplateSpec, values: dict[str, Any], caller: _Caller) -> TemplateOutcome:
         """Tool name + JSON payload: read tools run, action tools go to the preview (never straight on)."""
         tool = str(values.get("tool") or values.get("tool_name") or "").strip()
         raw_payload = values.get("payload", {})
@@ -369,10 +355,10 @@ class TemplateRunner:
             return TemplateOutcome(kind=OutcomeKind.NOTICE, spec=spec, notice="tpl.runner.bad_json")
         found = self.tool_runner.registry.get(tool)
         if found is not None and found.kind is ToolKind.ACTION:
-            preview = await self._preview(tool, payload, actor_id, chat_id, locale, correlation_id)
+            preview = await self._preview(tool, payload, caller)
             return TemplateOutcome(kind=OutcomeKind.PREVIEW, spec=spec, preview=preview)
         # Unknown tools too: the runner answers UNKNOWN_TOOL with close matches.
-        answer = await self._read(None, tool or "-", payload, actor_id, correlation_id)
+        answer = await self._read(None, tool or "-", payload, caller)
         return TemplateOutcome(kind=OutcomeKind.ANSWER, spec=spec, answer=answer)
 
 

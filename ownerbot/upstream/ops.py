@@ -12,9 +12,10 @@ Definitions live here, once, so the DEMO SQL, a SIS mapping and the tools agree 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from decimal import ROUND_HALF_UP, Decimal
-from typing import Literal, Protocol
+from typing import Any, Literal, Protocol
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict, Field
 
@@ -363,6 +364,18 @@ class AccessData(_Dto):
     expiries_total: int
     grants_total: int
     sources: tuple[str, ...]
+
+
+def denial_stats(
+    per: Mapping[Any, list[int]], factor: Callable[[int, int], Decimal | None]
+) -> tuple[DenialStat, ...]:
+    """`[denials, baseline denials]` per group as stats, most denials first (then by key)."""
+    stats = [
+        DenialStat(key=str(key), denials=now, baseline_denials=base, spike_factor=factor(now, base))
+        for key, (now, base) in per.items()
+    ]
+    stats.sort(key=lambda s: (-s.denials, s.key))
+    return tuple(stats)
 
 
 class RenewalTarget(_Dto):

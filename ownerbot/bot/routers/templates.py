@@ -30,7 +30,7 @@ from ownerbot.bot.keyboards.templates import (
 )
 from ownerbot.bot.middlewares.owner_gate import locale_key
 from ownerbot.bot.presenters.templates import answer_text, requirement_text, templates_list_text
-from ownerbot.bot.template_flow import TemplateFlow, TemplateInput, lapsed
+from ownerbot.bot.template_flow import FlowChat, TemplateFlow, TemplateInput, lapsed
 from ownerbot.bot.template_panel import (
     Panel,
     bump,
@@ -127,7 +127,8 @@ def build_router() -> Router:
         assert spec is not None
         # The panel stays on its view with a new version: a second tap of this button is stale.
         await bump(bot, chat_id, services, locale, panel)
-        await flow.start(bot, chat_id, _owner(query), services, locale, spec, state, correlation_id)
+        chat = FlowChat(bot, chat_id, _owner(query), services, locale, correlation_id)
+        await flow.start(chat, spec, state)
 
     async def on_input(
         query: CallbackQuery,
@@ -170,12 +171,12 @@ def build_router() -> Router:
             await state.clear()
             return
         item = spec.inputs[callback_data.s]
-        owner = _owner(query)
+        chat = FlowChat(bot, chat_id, _owner(query), services, locale, correlation_id)
         if callback_data.a == "s":
             if not item.optional:
                 await query.answer()
                 return
-            await flow.answer(bot, chat_id, owner, services, locale, state, None, correlation_id, skip=True)
+            await flow.answer(chat, state, None, skip=True)
             return
         if callback_data.a == "d":
             raw = item.default
@@ -183,14 +184,13 @@ def build_router() -> Router:
             raw = item.presets[callback_data.i].value if callback_data.i < len(item.presets) else None
         if raw is None:
             return
-        await flow.answer(bot, chat_id, owner, services, locale, state, raw, correlation_id)
+        await flow.answer(chat, state, raw)
 
     async def on_typed_answer(
         message: Message, bot: Bot, services: BotServices, locale: str, state: FSMContext, correlation_id: str
     ) -> None:
-        await flow.answer(
-            bot, message.chat.id, _owner(message), services, locale, state, message.text, correlation_id
-        )
+        chat = FlowChat(bot, message.chat.id, _owner(message), services, locale, correlation_id)
+        await flow.answer(chat, state, message.text)
 
     async def on_page(
         query: CallbackQuery, callback_data: TplPage, bot: Bot, services: BotServices, locale: str
@@ -232,7 +232,8 @@ def build_router() -> Router:
             await query.answer(t("tpl.input.stale", locale))
             return
         await query.answer()
-        await flow.start(bot, chat_id, _owner(query), services, locale, spec, state, correlation_id)
+        chat = FlowChat(bot, chat_id, _owner(query), services, locale, correlation_id)
+        await flow.start(chat, spec, state)
 
     async def on_free_text(
         message: Message, bot: Bot, services: BotServices, locale: str, state: FSMContext, correlation_id: str
@@ -249,17 +250,8 @@ def build_router() -> Router:
         if isinstance(routed, TextMatch):
             spec = catalog.get(routed.template_id)
             if spec is not None:
-                await flow.start(
-                    bot,
-                    message.chat.id,
-                    _owner(message),
-                    services,
-                    locale,
-                    spec,
-                    state,
-                    correlation_id,
-                    raw=dict(routed.raw_inputs),
-                )
+                chat = FlowChat(bot, message.chat.id, _owner(message), services, locale, correlation_id)
+                await flow.start(chat, spec, state, raw=dict(routed.raw_inputs))
                 return
             raise SkipHandler
         ids = [i for i in routed.template_ids if catalog.get(i) is not None][:3]
@@ -308,9 +300,8 @@ def build_router() -> Router:
             if spec is None:
                 await message.answer(t("tpl.runner.no_template", locale, id=template_id))
                 return
-            await flow.start(
-                bot, message.chat.id, _owner(message), services, locale, spec, state, correlation_id
-            )
+            chat = FlowChat(bot, message.chat.id, _owner(message), services, locale, correlation_id)
+            await flow.start(chat, spec, state)
 
         handler.__name__ = f"cmd_{template_id.lower()}"
         return handler

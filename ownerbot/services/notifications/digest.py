@@ -270,8 +270,10 @@ def _after(value: Any, since: datetime) -> bool:
     return isinstance(value, datetime) and value.tzinfo is not None and value >= since
 
 
-def _unavailable(inputs: ReportInputs, key: str) -> str:
-    return t("ntf.digest.unavailable", inputs.locale, code=inputs.error_code(key) or "—")
+def _unavailable(inputs: ReportInputs, label_key: str, key: str) -> str:
+    """The line of a section whose tool `key` failed: «<label>: unavailable (CODE)»."""
+    code = inputs.error_code(key) or "—"
+    return t(label_key, inputs.locale) + ": " + t("ntf.digest.unavailable", inputs.locale, code=code)
 
 
 def digest_text(inputs: ReportInputs, figures: Mapping[str, Any]) -> str:
@@ -304,7 +306,7 @@ def digest_text(inputs: ReportInputs, figures: Mapping[str, Any]) -> str:
             )
         )
     else:
-        lines.append(t("ntf.digest.kpi_label", loc) + ": " + _unavailable(inputs, "compare"))
+        lines.append(_unavailable(inputs, "ntf.digest.kpi_label", "compare"))
     problems = {
         key: fmt.integer(figures[key]) if figures[key] is not None else "—" for key in PROBLEM_PRESETS
     }
@@ -314,7 +316,7 @@ def digest_text(inputs: ReportInputs, figures: Mapping[str, Any]) -> str:
             t("ntf.digest.chats", loc, count=fmt.integer(figures["chats"]), hours=CHATS_THRESHOLD_HOURS)
         )
     else:
-        lines.append(t("ntf.digest.chats_label", loc) + ": " + _unavailable(inputs, "chats"))
+        lines.append(_unavailable(inputs, "ntf.digest.chats_label", "chats"))
     if inputs.ok("funnel"):
         lines.append(
             t(
@@ -326,7 +328,7 @@ def digest_text(inputs: ReportInputs, figures: Mapping[str, Any]) -> str:
             )
         )
     else:
-        lines.append(t("ntf.digest.funnel_label", loc) + ": " + _unavailable(inputs, "funnel"))
+        lines.append(_unavailable(inputs, "ntf.digest.funnel_label", "funnel"))
     if inputs.ok("access"):
         lines.append(
             t(
@@ -337,7 +339,7 @@ def digest_text(inputs: ReportInputs, figures: Mapping[str, Any]) -> str:
             )
         )
     else:
-        lines.append(t("ntf.digest.access_label", loc) + ": " + _unavailable(inputs, "access"))
+        lines.append(_unavailable(inputs, "ntf.digest.access_label", "access"))
     if inputs.ok("renew"):
         lines.append(
             t(
@@ -349,7 +351,7 @@ def digest_text(inputs: ReportInputs, figures: Mapping[str, Any]) -> str:
             )
         )
     else:
-        lines.append(t("ntf.digest.renew_label", loc) + ": " + _unavailable(inputs, "renew"))
+        lines.append(_unavailable(inputs, "ntf.digest.renew_label", "renew"))
     if "fx" in inputs.responses:
         if inputs.ok("fx"):
             last_apply = figures["fx_last_apply"]
@@ -363,13 +365,13 @@ def digest_text(inputs: ReportInputs, figures: Mapping[str, Any]) -> str:
                 )
             )
         else:
-            lines.append(t("ntf.digest.fx_label", loc) + ": " + _unavailable(inputs, "fx"))
+            lines.append(_unavailable(inputs, "ntf.digest.fx_label", "fx"))
     if "errors" in inputs.responses:
         if inputs.ok("errors"):
             count = fmt.integer(figures["errors_24h"]) + ("+" if figures["errors_more"] else "")
             lines.append(t("ntf.digest.errors", loc, count=count))
         else:
-            lines.append(t("ntf.digest.errors_label", loc) + ": " + _unavailable(inputs, "errors"))
+            lines.append(_unavailable(inputs, "ntf.digest.errors_label", "errors"))
     lines += ["", footer_text(inputs)]
     text = "\n".join(lines)
     return text if len(text) <= TELEGRAM_TEXT_LIMIT else text[: TELEGRAM_TEXT_LIMIT - 1] + "…"

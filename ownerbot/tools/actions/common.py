@@ -67,8 +67,9 @@ def action_spec(
     risk: Risk,
     target_system: TargetSystem,
     examples: tuple[dict[str, Any], ...] = (),
+    title_area: str = "actions",
 ) -> ToolSpec[P]:
-    """A `ToolSpec` of kind ACTION whose hooks the pipeline calls; its title is `actions.title.<name>`."""
+    """A `ToolSpec` of kind ACTION whose hooks the pipeline calls; titled `<title_area>.title.<name>`."""
     return ToolSpec(
         name=name,
         kind=ToolKind.ACTION,
@@ -79,7 +80,10 @@ def action_spec(
         examples=examples,
         windowless=True,
         action=ActionHooks(
-            preview=preview, commit=commit, target_system=target_system, title_key=f"actions.title.{name}"
+            preview=preview,
+            commit=commit,
+            target_system=target_system,
+            title_key=f"{title_area}.title.{name}",
         ),
     )
 

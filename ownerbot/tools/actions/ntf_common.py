@@ -13,7 +13,6 @@ from ownerbot.actions.contract import (
     MAX_EXAMPLES,
     ActionContext,
     ActionExample,
-    ActionHooks,
     ActionPreview,
     ActionResult,
     ActionUndo,
@@ -24,8 +23,8 @@ from ownerbot.actions.contract import (
 from ownerbot.i18n import t
 from ownerbot.services.notifications.service import NotificationServices, kind_settings
 from ownerbot.services.notifications.settings import OPTIONS_MODELS, KindSettings, NotificationKind
-from ownerbot.tools.actions.common import refuse_outside_pipeline
-from ownerbot.tools.contract import ErrorCode, Risk, ToolFailure, ToolKind
+from ownerbot.tools.actions.common import action_spec
+from ownerbot.tools.contract import ErrorCode, Risk, ToolFailure
 from ownerbot.tools.registry import ToolSpec
 from ownerbot.tools.validation import validation_failure
 
@@ -44,18 +43,16 @@ def ntf_spec(
     examples: tuple[dict[str, Any], ...] = (),
 ) -> ToolSpec[P]:
     """A LOW-risk action spec whose title is `ntf.title.<name>` (this area's own locale namespace)."""
-    return ToolSpec(
+    return action_spec(
         name=name,
-        kind=ToolKind.ACTION,
         payload_model=payload_model,
         description=description,
-        handler=refuse_outside_pipeline,
+        preview=preview,
+        commit=commit,
         risk=Risk.LOW,
+        target_system=target_system,
         examples=examples,
-        windowless=True,
-        action=ActionHooks(
-            preview=preview, commit=commit, target_system=target_system, title_key=f"ntf.title.{name}"
-        ),
+        title_area="ntf",
     )
 
 

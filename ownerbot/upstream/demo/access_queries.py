@@ -18,9 +18,9 @@ from ownerbot.upstream.ops import (
     ACCESS_BASELINE_DAYS,
     AccessData,
     AccessTarget,
-    DenialStat,
     RenewalsData,
     RenewalTarget,
+    denial_stats,
     ratio,
 )
 from ownerbot.upstream.sales import ZERO
@@ -123,8 +123,8 @@ class AccessQueries(DemoQueries):
             baseline_denials_total=total_base,
             spike_factor=factor(total_now, total_base),
             by_target=tuple(targets),
-            by_action=_denial_stats(per["action"], factor),
-            by_reason=_denial_stats(per["reason"], factor),
+            by_action=denial_stats(per["action"], factor),
+            by_reason=denial_stats(per["reason"], factor),
             expiries_total=sum(expiries.values()),
             grants_total=grants,
             sources=("demo_access_events", "demo_products", "demo_looks"),
@@ -201,12 +201,3 @@ async def _target_names(session: AsyncSession, keys: Iterable[tuple[str, int]]) 
         rows = await session.execute(select(DemoLook.id, DemoLook.name).where(DemoLook.id.in_(look_ids)))
         names.update({("look", i): n for i, n in rows})
     return names
-
-
-def _denial_stats(per: dict[Any, list[int]], factor: Any) -> tuple[DenialStat, ...]:
-    stats = [
-        DenialStat(key=str(key), denials=now, baseline_denials=base, spike_factor=factor(now, base))
-        for key, (now, base) in per.items()
-    ]
-    stats.sort(key=lambda s: (-s.denials, s.key))
-    return tuple(stats)

@@ -40,7 +40,6 @@ from ownerbot.upstream.ops import (
     UNPAID_STATUSES,
     AccessData,
     AccessTarget,
-    DenialStat,
     DigestStatus,
     DueOrderItem,
     NudgeCounts,
@@ -48,6 +47,7 @@ from ownerbot.upstream.ops import (
     ReasonCount,
     RenewalsData,
     RenewalTarget,
+    denial_stats,
     ratio,
 )
 from ownerbot.upstream.sales import (
@@ -321,8 +321,8 @@ class SisEventReaders:
             baseline_denials_total=total_base,
             spike_factor=factor(total_now, total_base),
             by_target=tuple(targets),
-            by_action=_denial_stats(per["action"], factor),
-            by_reason=_denial_stats(per["reason"], factor),
+            by_action=denial_stats(per["action"], factor),
+            by_reason=denial_stats(per["reason"], factor),
             expiries_total=sum(expiries.values()),
             grants_total=grants,
             sources=(EVENTS_SOURCE,),
@@ -463,12 +463,3 @@ def _counts(counts: dict[str, int]) -> NudgeCounts:
     return NudgeCounts(
         sent=counts.get("sent", 0), failed=counts.get("failed", 0), skipped=counts.get("skipped", 0)
     )
-
-
-def _denial_stats(per: dict[Any, list[int]], factor: Any) -> tuple[DenialStat, ...]:
-    stats = [
-        DenialStat(key=str(key), denials=now, baseline_denials=base, spike_factor=factor(now, base))
-        for key, (now, base) in per.items()
-    ]
-    stats.sort(key=lambda s: (-s.denials, s.key))
-    return tuple(stats)
