@@ -55,10 +55,12 @@ async def test_page_start_and_button(playground: Playground) -> None:
 
             message_id = await answer.get_attribute("data-message-id")
             await buttons.first.click()
-            # The panel is edited in place: the same bubble now describes the section.
+            # The panel is edited in place: the same bubble now shows the section's templates.
             panel = page.locator(f'.msg.bot[data-message-id="{message_id}"]')
-            await expect(panel).to_contain_text("Отчёты", timeout=10_000)
-            await expect(panel.locator(".kb button")).to_have_count(1)
+            section = panel.locator(".kb button")
+            await expect(section.filter(has_text="KPI сегодня")).to_have_count(1, timeout=10_000)
+            await expect(section.filter(has_text="Назад")).to_have_count(1)
+            await expect(section.filter(has_text="Ещё")).to_have_count(1)
             await expect(page.locator(".msg.bot")).to_have_count(1)
 
             # A stranger's message gets no answer: switch user, write, come back to a quiet chat.
