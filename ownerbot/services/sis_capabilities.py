@@ -153,6 +153,8 @@ class CapabilityService:
         self._probe_timeout = probe_timeout_sec
         self._clock = clock
         self.key = cache_key(settings.shop_id)
+        # Callers that miss the cache together (a menu page and a tool at once) share one probe.
+        self._probe_lock = asyncio.Lock()
 
     def _effective(self) -> tuple[str, SisClient | None]:
         """(effective mode, SIS client): DEMO, SIS_HTTP or NONE (SIS selected but not configured)."""
@@ -199,9 +201,14 @@ class CapabilityService:
             stored = await self._load()
             if stored is not None:
                 return stored
-        result = await self.probe(client)
-        await self._store(result)
-        return result
+        async with self._probe_lock:
+            if not force_refresh:  # another caller may have probed while this one waited
+                stored = await self._load()
+                if stored is not None:
+                    return stored
+            result = await self.probe(client)
+            await self._store(result)
+            return result
 
     async def probe(self, client: SisClient) -> Capabilities:
         """Call each family's endpoint once (concurrently, bounded by `probe_timeout_sec`)."""

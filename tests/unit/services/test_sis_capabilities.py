@@ -7,6 +7,7 @@ a short TTL for unsettled answers), and the mode it follows (DEMO, SIS not confi
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -164,6 +165,16 @@ async def test_force_refresh_probes_despite_the_cache(
     refreshed = await service.get(force_refresh=True)
     assert refreshed.families["discounts"].status == "absent"
     assert (await service.get()).families["discounts"].status == "absent"  # the refresh was stored
+    await client.aclose()
+
+
+async def test_callers_missing_the_cache_together_share_one_probe(
+    sis_settings: Settings, client: SisClient, fake_sis: FakeSis
+) -> None:
+    service = _service(sis_settings, client)
+    answers = await asyncio.gather(*(service.get() for _ in range(5)))
+    assert all(a.supports("discounts") for a in answers)
+    assert sorted(fake_sis.calls) == sorted(FAMILIES)  # each family probed once, not five times
     await client.aclose()
 
 
