@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from datetime import date, timedelta
+from decimal import Decimal
 from typing import Any
 
 import pytest
@@ -175,7 +176,8 @@ def test_percent_property_comma_and_dot_agree(value: Any) -> None:
         with pytest.raises(InputParseError):
             ok(item, text.replace(".", ",") + "%")
         return
-    assert 1 <= value <= 95
+    assert Decimal(dotted) == value  # the parsed text is the same number, within the range
+    assert value >= 1 and value <= 95
     assert ok(item, text.replace(".", ",") + "%") == dotted
 
 
@@ -517,9 +519,10 @@ def test_property_parsers_either_return_or_raise(raw: str) -> None:
             continue
         assert value is not None
         if item.parser is ParserName.INT:
-            assert 1 <= value <= 100
+            assert isinstance(value, int) and value in range(1, 101)
         if item.parser is ParserName.IDS:
-            assert 1 <= len(value) <= 20
+            assert value and len(value) <= 20 and len(set(value)) == len(value)
+            assert all(isinstance(i, int) and i > 0 for i in value)
         if item.parser is ParserName.DATE_RANGE:
             first, last = (date.fromisoformat(d) for d in value)
             assert first <= last and last - first < timedelta(days=400)
